@@ -1,0 +1,30 @@
+package io.cfork;
+
+import java.util.Locale;
+
+/**
+ * Why a worker process was forked.
+ */
+public enum ForkCause {
+
+	/** One of the pool's first workers. */
+	START,
+
+	/** Replacing a worker that exited unexpectedly. */
+	REFORK,
+
+	/** An operator restarted the worker. */
+	RESTART,
+
+	/** An operator scaled the pool up (or resumed it after the refork limit with a scale). */
+	SCALE;
+
+	/**
+	 * The cause as a lower-case tag value ({@code start}, {@code refork}, ...).
+	 * @return the tag value
+	 */
+	public String tag() {
+		return name().toLowerCase(Locale.ROOT);
+	}
+
+}

@@ -1,0 +1,349 @@
+package io.cfork;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a {@link WorkerPoolManager} runs its workers. Immutable; build one with
+ * {@link #builder(WorkerCommand)}.
+ * <p>
+ * Each option has the meaning and default of the {@code cfork.*} property of the same name.
+ */
+public final class PoolOptions {
+
+	private final WorkerCommand command;
+
+	private final int count;
+
+	private final boolean refork;
+
+	private final Set<Integer> stopExitCodes;
+
+	private final int limit;
+
+	private final Duration duration;
+
+	private final Duration backoffInitial;
+
+	private final Duration backoffMax;
+
+	private final Duration minUptime;
+
+	private final Map<String, String> env;
+
+	private final @Nullable Path workingDirectory;
+
+	private final @Nullable WorkerOutput output;
+
+	private final Duration shutdownTimeout;
+
+	private PoolOptions(Builder builder) {
+		this.command = builder.command;
+		this.count = builder.count;
+		this.refork = builder.refork;
+		this.stopExitCodes = Set.copyOf(builder.stopExitCodes);
+		this.limit = builder.limit;
+		this.duration = builder.duration;
+		this.backoffInitial = builder.backoffInitial;
+		this.backoffMax = builder.backoffMax;
+		this.minUptime = builder.minUptime;
+		this.env = Map.copyOf(builder.env);
+		this.workingDirectory = builder.workingDirectory;
+		this.output = builder.output;
+		this.shutdownTimeout = builder.shutdownTimeout;
+	}
+
+	/**
+	 * Starts options for workers that run the given command, with every other option at its
+	 * default.
+	 * @param command what each worker runs
+	 * @return a builder
+	 */
+	public static Builder builder(WorkerCommand command) {
+		return new Builder(command);
+	}
+
+	/** @return what each worker runs */
+	public WorkerCommand command() {
+		return this.command;
+	}
+
+	/** @return how many workers to keep alive */
+	public int count() {
+		return this.count;
+	}
+
+	/** @return whether a worker that exits unexpectedly is reforked */
+	public boolean refork() {
+		return this.refork;
+	}
+
+	/** @return exit codes after which a worker is not reforked */
+	public Set<Integer> stopExitCodes() {
+		return this.stopExitCodes;
+	}
+
+	/** @return how many reforks are allowed within {@link #duration()} */
+	public int limit() {
+		return this.limit;
+	}
+
+	/** @return the window of the refork limit */
+	public Duration duration() {
+		return this.duration;
+	}
+
+	/** @return the first delay before reforking a worker that died young */
+	public Duration backoffInitial() {
+		return this.backoffInitial;
+	}
+
+	/** @return the cap of the refork delay */
+	public Duration backoffMax() {
+		return this.backoffMax;
+	}
+
+	/** @return how long a worker must live to be reforked at once and reset its backoff */
+	public Duration minUptime() {
+		return this.minUptime;
+	}
+
+	/** @return extra environment for workers */
+	public Map<String, String> env() {
+		return this.env;
+	}
+
+	/** @return the workers' working directory, or {@code null} for the master's */
+	public @Nullable Path workingDirectory() {
+		return this.workingDirectory;
+	}
+
+	/** @return where workers' output goes, or {@code null} to discard it */
+	public @Nullable WorkerOutput output() {
+		return this.output;
+	}
+
+	/** @return how long a worker has to exit after SIGTERM before it gets SIGKILL */
+	public Duration shutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	/**
+	 * Builds {@link PoolOptions}; {@link #build()} checks every option.
+	 */
+	public static final class Builder {
+
+		private final WorkerCommand command;
+
+		private int count = Runtime.getRuntime().availableProcessors();
+
+		private boolean refork = true;
+
+		private Set<Integer> stopExitCodes = Set.of();
+
+		private int limit = 60;
+
+		private Duration duration = Duration.ofSeconds(60);
+
+		private Duration backoffInitial = Duration.ofMillis(100);
+
+		private Duration backoffMax = Duration.ofSeconds(30);
+
+		private Duration minUptime = Duration.ofSeconds(5);
+
+		private Map<String, String> env = Map.of();
+
+		private @Nullable Path workingDirectory;
+
+		private @Nullable WorkerOutput output = WorkerOutput.toLog();
+
+		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		private @Nullable ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
+
+		private Builder(WorkerCommand command) {
+			this.command = Objects.requireNonNull(command, "command");
+		}
+
+		/**
+		 * Sets how many workers to keep alive (default: the number of available processors).
+		 * @param count at least 1
+		 * @return this builder
+		 */
+		public Builder count(int count) {
+			this.count = count;
+			return this;
+		}
+
+		/**
+		 * Sets whether a worker that exits unexpectedly is reforked (default {@code true}).
+		 * @param refork whether to refork
+		 * @return this builder
+		 */
+		public Builder refork(boolean refork) {
+			this.refork = refork;
+			return this;
+		}
+
+		/**
+		 * Sets exit codes after which a worker is not reforked (default none).
+		 * @param stopExitCodes codes from 0 to 255
+		 * @return this builder
+		 */
+		public Builder stopExitCodes(Set<Integer> stopExitCodes) {
+			this.stopExitCodes = Objects.requireNonNull(stopExitCodes, "stopExitCodes");
+			return this;
+		}
+
+		/**
+		 * Sets the refork limit: at most {@code limit} reforks within {@code duration} (default 60
+		 * within 60 s); past it the pool stops reforking.
+		 * @param limit at least 1
+		 * @param duration a positive window
+		 * @return this builder
+		 */
+		public Builder limit(int limit, Duration duration) {
+			this.limit = limit;
+			this.duration = Objects.requireNonNull(duration, "duration");
+			return this;
+		}
+
+		/**
+		 * Sets the backoff of a worker that died young: the first delay, doubling on each young
+		 * death up to a cap (default 100 ms, capped at 30 s).
+		 * @param initial the first delay
+		 * @param max the cap
+		 * @return this builder
+		 */
+		public Builder backoff(Duration initial, Duration max) {
+			this.backoffInitial = Objects.requireNonNull(initial, "initial");
+			this.backoffMax = Objects.requireNonNull(max, "max");
+			return this;
+		}
+
+		/**
+		 * Sets how long a worker must live to be reforked at once and reset its backoff (default
+		 * 5 s).
+		 * @param minUptime the minimum uptime
+		 * @return this builder
+		 */
+		public Builder minUptime(Duration minUptime) {
+			this.minUptime = Objects.requireNonNull(minUptime, "minUptime");
+			return this;
+		}
+
+		/**
+		 * Sets extra environment for workers, added to the master's.
+		 * @param env the variables
+		 * @return this builder
+		 */
+		public Builder env(Map<String, String> env) {
+			this.env = new LinkedHashMap<>(Objects.requireNonNull(env, "env"));
+			return this;
+		}
+
+		/**
+		 * Sets the workers' working directory (default: the master's).
+		 * @param workingDirectory an existing directory, or {@code null}
+		 * @return this builder
+		 */
+		public Builder workingDirectory(@Nullable Path workingDirectory) {
+			this.workingDirectory = workingDirectory;
+			return this;
+		}
+
+		/**
+		 * Sets where each line a worker prints goes (default {@link WorkerOutput#toLog()}).
+		 * @param output the receiver, or {@code null} to discard the output
+		 * @return this builder
+		 */
+		public Builder output(@Nullable WorkerOutput output) {
+			this.output = output;
+			return this;
+		}
+
+		/**
+		 * Sets how long a worker has to exit after SIGTERM before it gets SIGKILL (default 10 s).
+		 * @param shutdownTimeout the timeout
+		 * @return this builder
+		 */
+		public Builder shutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+			return this;
+		}
+
+		/**
+		 * Sets where {@link #build()} looks for a Java main class run on the master's class path
+		 * (default: the thread context class loader).
+		 * @param classLoader the class loader, or {@code null} not to check
+		 * @return this builder
+		 */
+		public Builder classLoader(@Nullable ClassLoader classLoader) {
+			this.classLoader = classLoader;
+			return this;
+		}
+
+		/**
+		 * Checks every option and builds.
+		 * @return the options
+		 * @throws InvalidPoolOptionException naming the first option that is wrong and how to fix it
+		 */
+		public PoolOptions build() {
+			if (this.count < 1) {
+				throw new InvalidPoolOptionException("count", this.count, "must be at least 1",
+						"Set %s to 1 or more, or remove it to run one worker per available processor ("
+								+ Runtime.getRuntime().availableProcessors() + ").");
+			}
+			if (this.limit < 1) {
+				throw new InvalidPoolOptionException("limit", this.limit, "must be at least 1",
+						"Set %s to 1 or more (default 60); to never refork, set cfork.refork=false instead.");
+			}
+			requirePositive("duration", this.duration);
+			requireNotNegative("backoff.initial", this.backoffInitial);
+			requireNotNegative("backoff.max", this.backoffMax);
+			if (this.backoffMax.compareTo(this.backoffInitial) < 0) {
+				throw new InvalidPoolOptionException("backoff.max", this.backoffMax,
+						"must not be less than backoff.initial (" + this.backoffInitial + ")",
+						"Set %s to at least cfork.backoff.initial, or lower cfork.backoff.initial.");
+			}
+			requireNotNegative("min-uptime", this.minUptime);
+			requireNotNegative("shutdown-timeout", this.shutdownTimeout);
+			for (Integer code : this.stopExitCodes) {
+				if (code == null || code < 0 || code > 255) {
+					throw new InvalidPoolOptionException("stop-exit-codes", this.stopExitCodes,
+							"exit codes range from 0 to 255, not " + code, "List only codes from 0 to 255 in %s.");
+				}
+			}
+			if (this.workingDirectory != null && !Files.isDirectory(this.workingDirectory)) {
+				throw new InvalidPoolOptionException("working-directory", this.workingDirectory,
+						"no such directory: " + this.workingDirectory.toAbsolutePath(),
+						"Create the directory, or set %s to an existing one (remove it to use the master's).");
+			}
+			this.command.validate(this.workingDirectory, this.env, this.classLoader);
+			return new PoolOptions(this);
+		}
+
+		private static void requireNotNegative(String option, Duration value) {
+			if (value.isNegative()) {
+				throw new InvalidPoolOptionException(option, value, "must not be negative",
+						"Set %s to zero or a positive duration, such as 500ms or 10s.");
+			}
+		}
+
+		private static void requirePositive(String option, Duration value) {
+			if (value.isNegative() || value.isZero()) {
+				throw new InvalidPoolOptionException(option, value, "must be positive",
+						"Set %s to a positive duration, such as 60s.");
+			}
+		}
+
+	}
+
+}

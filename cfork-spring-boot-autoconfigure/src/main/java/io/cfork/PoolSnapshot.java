@@ -1,0 +1,54 @@
+package io.cfork;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole pool at one moment. Immutable: safe to read from any thread.
+ *
+ * @param status the pool's status
+ * @param desired how many workers the pool keeps alive
+ * @param alive how many worker processes are alive (including those being stopped)
+ * @param reforks how many times a worker was reforked in the pool's life
+ * @param limit the refork limit and whether it was reached
+ * @param command the command line each worker runs
+ * @param workers the slots, ordered by index (slots being removed by a scale-down included)
+ */
+public record PoolSnapshot(PoolStatus status, int desired, int alive, long reforks, Limit limit, List<String> command,
+		List<WorkerSnapshot> workers) {
+
+	public PoolSnapshot {
+		command = List.copyOf(command);
+		workers = List.copyOf(workers);
+	}
+
+	/**
+	 * The slot with the given index.
+	 * @param index the slot index
+	 * @return the slot, or empty if the pool has no such slot
+	 */
+	public Optional<WorkerSnapshot> worker(int index) {
+		return this.workers.stream().filter((worker) -> worker.index() == index).findFirst();
+	}
+
+	/**
+	 * How many slots are in the given state.
+	 * @param state the state
+	 * @return the number of slots
+	 */
+	public int count(WorkerState state) {
+		return (int) this.workers.stream().filter((worker) -> worker.state() == state).count();
+	}
+
+	/**
+	 * The refork limit: at most {@code limit} reforks within {@code duration}.
+	 *
+	 * @param limit the number of reforks allowed within the window
+	 * @param duration the window
+	 * @param reached whether the pool gave up reforking
+	 */
+	public record Limit(int limit, Duration duration, boolean reached) {
+	}
+
+}

@@ -1,0 +1,194 @@
+package io.cfork;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What each worker runs: an executable with arguments, or a Java main class in a child JVM.
+ */
+public final class WorkerCommand {
+
+	static final String SPRING_BOOT_LAUNCHER = "org.springframework.boot.loader.launch.PropertiesLauncher";
+
+	private final @Nullable String executable;
+
+	private final @Nullable String mainClass;
+
+	private final @Nullable String classPath;
+
+	private final List<String> jvmArgs;
+
+	private final List<String> args;
+
+	private WorkerCommand(@Nullable String executable, @Nullable String mainClass, @Nullable String classPath,
+			List<String> jvmArgs, List<String> args) {
+		this.executable = executable;
+		this.mainClass = mainClass;
+		this.classPath = classPath;
+		this.jvmArgs = List.copyOf(jvmArgs);
+		this.args = List.copyOf(args);
+	}
+
+	/**
+	 * Runs an executable.
+	 * @param executable a path, or a name to look up on {@code PATH}
+	 * @param args its arguments
+	 * @return the command
+	 */
+	public static WorkerCommand exec(String executable, List<String> args) {
+		return new WorkerCommand(executable, null, null, List.of(), args);
+	}
+
+	/**
+	 * Runs a main class in a child JVM: this JVM's {@code java}, without this JVM's options.
+	 * <p>
+	 * With no class path given, workers get this JVM's class path. When this JVM runs from an
+	 * executable Spring Boot jar ({@code java -jar app.jar}), whose classes are nested in
+	 * {@code BOOT-INF/classes}, workers run the same jar through Spring Boot's
+	 * {@code PropertiesLauncher} with {@code -Dloader.main}, so the main class is found as it is in
+	 * the master.
+	 * @param mainClass the fully qualified main class
+	 * @param classPath the class path, or {@code null} for this JVM's
+	 * @param jvmArgs options for the child JVM
+	 * @param args arguments to the main class
+	 * @return the command
+	 */
+	public static WorkerCommand java(String mainClass, @Nullable String classPath, List<String> jvmArgs,
+			List<String> args) {
+		return new WorkerCommand(null, mainClass, classPath, jvmArgs, args);
+	}
+
+	/**
+	 * Whether this command runs a Java main class.
+	 * @return whether it runs a main class
+	 */
+	public boolean isJava() {
+		return this.mainClass != null;
+	}
+
+	/**
+	 * The full command line a worker runs.
+	 * @return the command line
+	 */
+	public List<String> commandLine() {
+		if (this.executable != null) {
+			List<String> line = new ArrayList<>(this.args.size() + 1);
+			line.add(this.executable);
+			line.addAll(this.args);
+			return List.copyOf(line);
+		}
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		String path = (this.classPath != null) ? this.classPath : System.getProperty("java.class.path", "");
+		List<String> line = new ArrayList<>();
+		line.add(java);
+		line.addAll(this.jvmArgs);
+		line.add("-cp");
+		line.add(path);
+		if (isSpringBootJar(path)) {
+			line.add("-Dloader.main=" + this.mainClass);
+			line.add(SPRING_BOOT_LAUNCHER);
+		}
+		else {
+			line.add(this.mainClass);
+		}
+		line.addAll(this.args);
+		return List.copyOf(line);
+	}
+
+	/**
+	 * Checks that the command can run: the executable exists and may be executed, or the main class
+	 * is on this JVM's class path.
+	 * @param workingDirectory where a relative executable path is resolved, or {@code null}
+	 * @param env extra environment for workers (its {@code PATH}, if any, is searched)
+	 * @param classLoader where to look for the main class when no class path is given
+	 * @throws InvalidPoolOptionException if it cannot run
+	 */
+	void validate(@Nullable Path workingDirectory, Map<String, String> env, @Nullable ClassLoader classLoader) {
+		if (this.executable != null) {
+			validateExecutable(this.executable, workingDirectory, env);
+		}
+		else {
+			validateMainClass(this.mainClass, classLoader);
+		}
+	}
+
+	private void validateExecutable(String executable, @Nullable Path workingDirectory, Map<String, String> env) {
+		if (executable.isBlank()) {
+			throw new InvalidPoolOptionException("exec", executable, "must not be blank",
+					"Set %s to the worker's executable: a path or a name on PATH.");
+		}
+		if (executable.contains(File.separator)) {
+			Path path = Path.of(executable);
+			if (!path.isAbsolute() && workingDirectory != null) {
+				path = workingDirectory.resolve(path);
+			}
+			if (!Files.isRegularFile(path)) {
+				throw new InvalidPoolOptionException("exec", executable, "no such file: " + path.toAbsolutePath(),
+						"Set %s to an existing executable file (a relative path is resolved against the working "
+								+ "directory), or to a name on PATH.");
+			}
+			if (!Files.isExecutable(path)) {
+				throw new InvalidPoolOptionException("exec", executable,
+						"not executable: " + path.toAbsolutePath(),
+						"Make the file executable (chmod +x), or set %s to an interpreter and pass the file in args.");
+			}
+			return;
+		}
+		String searchPath = env.getOrDefault("PATH", System.getenv("PATH"));
+		if (searchPath != null) {
+			for (String dir : searchPath.split(File.pathSeparator)) {
+				Path candidate = Path.of(dir.isEmpty() ? "." : dir, executable);
+				if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+					return;
+				}
+			}
+		}
+		throw new InvalidPoolOptionException("exec", executable, "no executable of that name on PATH (" + searchPath
+				+ ")", "Install it, set %s to its absolute path, or add its folder to PATH (cfork.env.PATH for workers).");
+	}
+
+	private void validateMainClass(@Nullable String mainClass, @Nullable ClassLoader classLoader) {
+		if (mainClass == null || mainClass.isBlank()) {
+			throw new InvalidPoolOptionException("java.main-class", mainClass, "must not be blank",
+					"Set %s to the fully qualified name of the worker's main class.");
+		}
+		if (this.classPath != null || classLoader == null) {
+			return;
+		}
+		try {
+			Class.forName(mainClass, false, classLoader);
+		}
+		catch (ClassNotFoundException | LinkageError ex) {
+			throw new InvalidPoolOptionException("java.main-class", mainClass, "no such class on the class path",
+					"Check the class name in %s, or set cfork.java.class-path to where the class lives.");
+		}
+	}
+
+	static boolean isSpringBootJar(String classPath) {
+		if (classPath.contains(File.pathSeparator) || !classPath.endsWith(".jar")) {
+			return false;
+		}
+		try (JarFile jar = new JarFile(classPath)) {
+			Manifest manifest = jar.getManifest();
+			return manifest != null && manifest.getMainAttributes().getValue("Spring-Boot-Classes") != null;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	@Override
+	public String toString() {
+		return String.join(" ", commandLine());
+	}
+
+}

@@ -1,0 +1,68 @@
+package io.cfork;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a worker learns from its environment: the variables the pool sets in each worker.
+ * <p>
+ * {@code CFORK_WORKER_INDEX} and {@code CFORK_WORKER_COUNT} are the names Node's cfork sets, so
+ * Node workers written for cfork run unchanged.
+ *
+ * @param index the worker's slot index ({@code CFORK_WORKER_INDEX})
+ * @param id the fork's id, unique in the master's life ({@code CFORK_WORKER_ID})
+ * @param count the number of workers the pool keeps ({@code CFORK_WORKER_COUNT})
+ * @param masterPid the master's process id ({@code CFORK_MASTER_PID})
+ */
+public record WorkerEnvironment(int index, long id, int count, long masterPid) {
+
+	/** The slot index, {@code 0..count-1}, stable across reforks. */
+	public static final String WORKER_INDEX = "CFORK_WORKER_INDEX";
+
+	/** This fork's id, unique in the master's life. */
+	public static final String WORKER_ID = "CFORK_WORKER_ID";
+
+	/** The number of workers the pool keeps alive. */
+	public static final String WORKER_COUNT = "CFORK_WORKER_COUNT";
+
+	/** The master's process id; its presence marks a process as a worker. */
+	public static final String MASTER_PID = "CFORK_MASTER_PID";
+
+	/**
+	 * The environment of this process, if it was forked by a pool.
+	 * @return the worker's environment, or empty in a process that is not a worker
+	 */
+	public static Optional<WorkerEnvironment> current() {
+		return from(System.getenv());
+	}
+
+	/**
+	 * Reads a worker's environment from the given variables.
+	 * @param env the environment variables
+	 * @return the worker's environment, or empty if {@code CFORK_MASTER_PID} is absent or any
+	 * variable is malformed
+	 */
+	public static Optional<WorkerEnvironment> from(Map<String, String> env) {
+		String masterPid = env.get(MASTER_PID);
+		if (masterPid == null) {
+			return Optional.empty();
+		}
+		try {
+			return Optional.of(new WorkerEnvironment(Integer.parseInt(env.getOrDefault(WORKER_INDEX, "0")),
+					Long.parseLong(env.getOrDefault(WORKER_ID, "0")),
+					Integer.parseInt(env.getOrDefault(WORKER_COUNT, "1")), Long.parseLong(masterPid)));
+		}
+		catch (NumberFormatException ex) {
+			return Optional.empty();
+		}
+	}
+
+	/**
+	 * Whether this process was forked by a pool ({@code CFORK_MASTER_PID} is set).
+	 * @return whether this process is a worker
+	 */
+	public static boolean isWorker() {
+		return System.getenv(MASTER_PID) != null;
+	}
+
+}

@@ -1,0 +1,32 @@
+package io.cfork;
+
+/**
+ * Callbacks from a {@link WorkerPoolManager}.
+ * <p>
+ * Called on the pool's supervisor thread, in the order things happened: return quickly and never
+ * block, or the pool waits for you. An exception thrown by a listener is logged and ignored.
+ */
+public interface WorkerPoolListener {
+
+	/**
+	 * A worker process was forked.
+	 * @param event what was forked
+	 */
+	default void workerForked(WorkerForked event) {
+	}
+
+	/**
+	 * A worker process exited.
+	 * @param event what exited
+	 */
+	default void workerExited(WorkerExited event) {
+	}
+
+	/**
+	 * The pool reached its refork limit.
+	 * @param event the limit and the pool
+	 */
+	default void reforkLimitReached(ReforkLimitReached event) {
+	}
+
+}

@@ -1,0 +1,40 @@
+package io.cfork;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One slot of the pool at one moment.
+ *
+ * @param index the slot index, {@code 0..count-1}, stable across reforks
+ * @param id the id of the slot's latest fork, unique in the pool's life ({@code 0} before the
+ * first fork)
+ * @param pid the process id while a process is alive in the slot, otherwise {@code null}
+ * @param state the slot's state
+ * @param startedAt when the slot's latest process started, or {@code null}
+ * @param restarts how many times the slot was forked again after its first fork
+ * @param lastExit how the slot's previous process ended, or {@code null} if none did
+ */
+public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
+		int restarts, @Nullable WorkerExit lastExit) {
+
+	/**
+	 * Whether a process is alive in the slot.
+	 * @return whether a process is alive
+	 */
+	public boolean isAlive() {
+		return this.pid != null;
+	}
+
+	/**
+	 * How long the slot's process has been running at {@code now}.
+	 * @param now the time to measure to
+	 * @return the uptime, or {@code null} when no process is alive
+	 */
+	public @Nullable Duration uptime(Instant now) {
+		return (this.pid != null && this.startedAt != null) ? Duration.between(this.startedAt, now) : null;
+	}
+
+}

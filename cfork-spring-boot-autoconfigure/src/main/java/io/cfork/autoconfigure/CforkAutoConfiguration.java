@@ -1,0 +1,46 @@
+package io.cfork.autoconfigure;
+
+import io.cfork.WorkerPoolListener;
+import io.cfork.WorkerPoolManager;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * Auto-configuration of the worker pool: a {@link WorkerPoolManager} built from
+ * {@code cfork.*}, started with the application context and stopped with it. Backs off when
+ * {@code cfork.enabled=false}, and in an application that was itself started as a worker.
+ */
+@AutoConfiguration
+@ConditionalOnBooleanProperty(name = "cfork.enabled", matchIfMissing = true)
+@Conditional(OnCforkMasterCondition.class)
+@EnableConfigurationProperties(CforkProperties.class)
+public final class CforkAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	WorkerPoolManager workerPoolManager(CforkProperties properties, ResourceLoader resourceLoader) {
+		return new WorkerPoolManager(CforkPoolOptions.from(properties, resourceLoader.getClassLoader()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WorkerPoolLifecycle workerPoolLifecycle(WorkerPoolManager workerPoolManager,
+			ObjectProvider<WorkerPoolListener> listeners) {
+		return new WorkerPoolLifecycle(workerPoolManager, listeners);
+	}
+
+	@Bean
+	CforkEventPublisher cforkEventPublisher(ApplicationEventPublisher applicationEventPublisher,
+			WorkerPoolManager workerPoolManager) {
+		return new CforkEventPublisher(applicationEventPublisher, workerPoolManager);
+	}
+
+}

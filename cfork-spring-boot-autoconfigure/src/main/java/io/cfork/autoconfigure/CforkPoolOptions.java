@@ -1,0 +1,58 @@
+package io.cfork.autoconfigure;
+
+import java.util.LinkedHashSet;
+
+import io.cfork.InvalidPoolOptionException;
+import io.cfork.PoolOptions;
+import io.cfork.WorkerCommand;
+import io.cfork.WorkerOutput;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.StringUtils;
+
+/**
+ * Turns {@link CforkProperties} into the core's {@link PoolOptions}, which checks every value.
+ */
+final class CforkPoolOptions {
+
+	private CforkPoolOptions() {
+	}
+
+	static PoolOptions from(CforkProperties properties, @Nullable ClassLoader classLoader) {
+		PoolOptions.Builder builder = PoolOptions.builder(command(properties))
+			.refork(properties.isRefork())
+			.stopExitCodes(new LinkedHashSet<>(properties.getStopExitCodes()))
+			.limit(properties.getLimit(), properties.getDuration())
+			.backoff(properties.getBackoff().getInitial(), properties.getBackoff().getMax())
+			.minUptime(properties.getMinUptime())
+			.env(properties.getEnv())
+			.workingDirectory(properties.getWorkingDirectory())
+			.output(properties.isSilent() ? null : WorkerOutput.toLog())
+			.shutdownTimeout(properties.getShutdownTimeout())
+			.classLoader(classLoader);
+		if (properties.getCount() != null) {
+			builder.count(properties.getCount());
+		}
+		return builder.build();
+	}
+
+	private static WorkerCommand command(CforkProperties properties) {
+		String exec = properties.getExec();
+		CforkProperties.Java java = properties.getJava();
+		String mainClass = java.getMainClass();
+		if (StringUtils.hasText(exec) && StringUtils.hasText(mainClass)) {
+			throw new InvalidPoolOptionException("exec", exec, "both cfork.exec and cfork.java.main-class are set ("
+					+ mainClass + ")", "Set only one of %s (an executable) and cfork.java.main-class (a Java main class).");
+		}
+		if (StringUtils.hasText(mainClass)) {
+			return WorkerCommand.java(mainClass, java.getClassPath(), java.getJvmArgs(), properties.getArgs());
+		}
+		if (exec == null) {
+			throw new InvalidPoolOptionException("exec", null, "no worker command is set",
+					"Set %s to the worker's executable (with cfork.args), or cfork.java.main-class to a Java main "
+							+ "class; or set cfork.enabled=false to start no pool.");
+		}
+		return WorkerCommand.exec(exec, properties.getArgs());
+	}
+
+}
