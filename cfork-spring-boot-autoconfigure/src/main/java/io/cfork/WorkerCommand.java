@@ -186,9 +186,18 @@ public final class WorkerCommand {
 		}
 	}
 
+	/**
+	 * Names what runs without its arguments, which may hold secrets: {@code node}, or
+	 * {@code java main class com.example.Worker}.
+	 * @return a description for logs
+	 */
+	public String describe() {
+		return (this.executable != null) ? this.executable : "java main class " + this.mainClass;
+	}
+
 	@Override
 	public String toString() {
-		return String.join(" ", commandLine());
+		return describe();
 	}
 
 }

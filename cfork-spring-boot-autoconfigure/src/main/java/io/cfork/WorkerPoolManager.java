@@ -252,7 +252,7 @@ public final class WorkerPoolManager implements AutoCloseable {
 		this.reforks = 0;
 		this.gaveUp = false;
 		this.startingUp = true;
-		logger.info("Starting {} workers: {}", this.desired, this.options.command());
+		logger.info("Starting {} workers: {}", this.desired, this.options.command().describe());
 		for (int index = 0; index < this.desired; index++) {
 			Slot slot = new Slot(index);
 			this.slots.put(index, slot);
