@@ -39,10 +39,30 @@ final class ProcessLauncher {
 
 	private final boolean captureOutput;
 
+	private final boolean ownSession;
+
 	private final String masterPid = Long.toString(ProcessHandle.current().pid());
 
 	ProcessLauncher(PoolOptions options) {
-		this.commandLine = wrap(options.command().commandLine());
+		String setpriv = isLinux() ? findTool("setpriv") : null;
+		String setsid = isLinux() ? findTool("setsid") : null;
+		if (isLinux() && setpriv == null) {
+			logger.warn("setpriv (util-linux) not found: workers will outlive the master if it is killed");
+		}
+		if (isLinux() && setsid == null) {
+			logger.warn("setsid (util-linux) not found: Ctrl-C in a terminal reaches workers directly, and "
+					+ "what a worker leaves behind when it exits is not killed");
+		}
+		List<String> line = new ArrayList<>();
+		if (setpriv != null) {
+			line.addAll(List.of(setpriv, "--pdeathsig", "KILL", "--"));
+		}
+		if (setsid != null) {
+			line.add(setsid);
+		}
+		line.addAll(options.command().commandLine());
+		this.commandLine = List.copyOf(line);
+		this.ownSession = setsid != null;
 		this.directory = (options.workingDirectory() != null) ? options.workingDirectory().toFile() : null;
 		this.env = options.env();
 		this.captureOutput = options.output() != null;
@@ -77,27 +97,12 @@ final class ProcessLauncher {
 		return builder.start();
 	}
 
-	private static List<String> wrap(List<String> commandLine) {
-		if (!isLinux()) {
-			return commandLine;
-		}
-		List<String> line = new ArrayList<>();
-		String setpriv = findTool("setpriv");
-		if (setpriv != null) {
-			line.addAll(List.of(setpriv, "--pdeathsig", "KILL", "--"));
-		}
-		else {
-			logger.warn("setpriv (util-linux) not found: workers will outlive the master if it is killed");
-		}
-		String setsid = findTool("setsid");
-		if (setsid != null) {
-			line.add(setsid);
-		}
-		else {
-			logger.warn("setsid (util-linux) not found: Ctrl-C in a terminal reaches workers directly");
-		}
-		line.addAll(commandLine);
-		return List.copyOf(line);
+	/**
+	 * Whether each worker leads a session of its own, whose id is the worker's pid.
+	 * @return whether workers get their own session
+	 */
+	boolean ownSession() {
+		return this.ownSession;
 	}
 
 	private static @Nullable String findTool(String name) {

@@ -61,6 +61,8 @@ public final class WorkerPoolManager implements AutoCloseable {
 
 	private volatile @Nullable ScheduledThreadPoolExecutor supervisor;
 
+	private volatile @Nullable SessionReaper sessionReaper;
+
 	private volatile PoolSnapshot snapshot;
 
 	// Everything below is confined to the supervisor thread.
@@ -164,6 +166,7 @@ public final class WorkerPoolManager implements AutoCloseable {
 			executor.setRemoveOnCancelPolicy(true);
 			executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
 			this.supervisor = executor;
+			this.sessionReaper = this.launcher.ownSession() ? new SessionReaper() : null;
 			CompletableFuture<Void> started = new CompletableFuture<>();
 			execute(() -> begin(started));
 			await(started, null);
@@ -195,6 +198,11 @@ public final class WorkerPoolManager implements AutoCloseable {
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
+			SessionReaper reaper = this.sessionReaper;
+			if (reaper != null) {
+				reaper.close();
+			}
+			this.sessionReaper = null;
 			this.supervisor = null;
 		}
 	}
@@ -323,6 +331,10 @@ public final class WorkerPoolManager implements AutoCloseable {
 		Duration lifetime = Duration.ofNanos(Math.max(0, seen - slot.startNanos));
 		slot.cancelTimers();
 		slot.process = null;
+		SessionReaper reaper = this.sessionReaper;
+		if (pid != 0 && reaper != null) {
+			reaper.reap(pid);
+		}
 		boolean expected = slot.state == WorkerState.STOPPING || this.phase != Phase.RUNNING;
 		WorkerExit exit = new WorkerExit(code, (error != null) ? null : Signals.fromExitCode(code), !expected,
 				this.clock.instant(), error);
