@@ -14,8 +14,10 @@ class CforkFailureAnalyzer extends AbstractFailureAnalyzer<InvalidPoolOptionExce
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, InvalidPoolOptionException cause) {
 		String property = "cfork." + cause.getOption();
-		String description = "The worker pool cannot start: property '%s' %s%s.".formatted(property,
-				(cause.getValue() != null) ? "(value '" + cause.getValue() + "') " : "", cause.getProblem());
+		String description = (cause.getValue() != null)
+				? "The worker pool cannot start. Invalid value '%s' for property '%s': %s.".formatted(cause.getValue(),
+						property, cause.getProblem())
+				: "The worker pool cannot start. Property '%s': %s.".formatted(property, cause.getProblem());
 		return new FailureAnalysis(description, cause.getFix(property), cause);
 	}
 

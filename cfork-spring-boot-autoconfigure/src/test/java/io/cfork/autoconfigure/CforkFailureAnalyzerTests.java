@@ -27,8 +27,8 @@ class CforkFailureAnalyzerTests {
 				new InvalidPoolOptionException("backoff.max", "1s", "must not be less than backoff.initial (2s)",
 						"Set %s to at least cfork.backoff.initial.")));
 		assertThat(analysis.getDescription()).isEqualTo(
-				"The worker pool cannot start: property 'cfork.backoff.max' (value '1s') must not be less than "
-						+ "backoff.initial (2s).");
+				"The worker pool cannot start. Invalid value '1s' for property 'cfork.backoff.max': must not be "
+						+ "less than backoff.initial (2s).");
 		assertThat(analysis.getAction()).isEqualTo("Set cfork.backoff.max to at least cfork.backoff.initial.");
 	}
 
@@ -38,7 +38,7 @@ class CforkFailureAnalyzerTests {
 		application.setWebApplicationType(WebApplicationType.NONE);
 		assertThatException().isThrownBy(() -> application.run("--cfork.exec=sleep", "--cfork.count=0"));
 		assertThat(output).contains("APPLICATION FAILED TO START")
-			.contains("The worker pool cannot start: property 'cfork.count' (value '0') must be at least 1.")
+			.contains("The worker pool cannot start. Invalid value '0' for property 'cfork.count': must be at least 1.")
 			.contains("Set cfork.count to 1 or more");
 	}
 
