@@ -1,0 +1,63 @@
+package io.cfork.autoconfigure;
+
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+import com.jayway.jsonpath.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link CforkProperties}: what IDE completion shows a user.
+ */
+class CforkPropertiesTests {
+
+	private static final List<String> CONTRACT = List.of("cfork.enabled", "cfork.exec", "cfork.args",
+			"cfork.java.main-class", "cfork.java.class-path", "cfork.java.jvm-args", "cfork.count", "cfork.refork",
+			"cfork.stop-exit-codes", "cfork.limit", "cfork.duration", "cfork.backoff.initial", "cfork.backoff.max",
+			"cfork.min-uptime", "cfork.env", "cfork.working-directory", "cfork.silent", "cfork.shutdown-timeout");
+
+	@Test
+	void everyPropertyOfTheContractHasMetadataWithADescription() throws Exception {
+		List<Map<String, Object>> properties = metadata();
+		assertThat(properties).extracting((property) -> property.get("name"))
+			.containsAll(CONTRACT);
+		assertThat(properties).filteredOn((property) -> CONTRACT.contains(property.get("name")))
+			.allSatisfy((property) -> assertThat((String) property.get("description")).as("%s", property.get("name"))
+				.isNotBlank()
+				.doesNotStartWith("The ")
+				.endsWith("."));
+	}
+
+	@Test
+	void metadataShowsTheDefaults() throws Exception {
+		Map<Object, Object> defaults = new java.util.HashMap<>();
+		metadata().forEach((property) -> defaults.put(property.get("name"), property.get("defaultValue")));
+		assertThat(defaults).containsEntry("cfork.enabled", true)
+			.containsEntry("cfork.refork", true)
+			.containsEntry("cfork.limit", 60)
+			.containsEntry("cfork.duration", "60s")
+			.containsEntry("cfork.backoff.initial", "100ms")
+			.containsEntry("cfork.backoff.max", "30s")
+			.containsEntry("cfork.min-uptime", "5s")
+			.containsEntry("cfork.silent", false)
+			.containsEntry("cfork.shutdown-timeout", "10s");
+	}
+
+	private static List<Map<String, Object>> metadata() throws Exception {
+		List<Map<String, Object>> properties = new java.util.ArrayList<>();
+		for (Resource resource : new PathMatchingResourcePatternResolver()
+			.getResources("classpath*:META-INF/spring-configuration-metadata.json")) {
+			try (InputStream in = resource.getInputStream()) {
+				properties.addAll(JsonPath.parse(in).read("$.properties[?(@.name =~ /cfork\\..*/)]"));
+			}
+		}
+		return properties;
+	}
+
+}
