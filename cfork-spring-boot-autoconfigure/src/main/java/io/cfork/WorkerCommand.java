@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
@@ -87,7 +89,7 @@ public final class WorkerCommand {
 			return List.copyOf(line);
 		}
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		String path = (this.classPath != null) ? this.classPath : System.getProperty("java.class.path", "");
+		String path = (this.classPath != null) ? this.classPath : absolute(System.getProperty("java.class.path", ""));
 		List<String> line = new ArrayList<>();
 		line.add(java);
 		line.addAll(this.jvmArgs);
@@ -171,6 +173,17 @@ public final class WorkerCommand {
 			throw new InvalidPoolOptionException("java.main-class", mainClass, "no such class on the class path",
 					"Check the class name in %s, or set cfork.java.class-path to where the class lives.");
 		}
+	}
+
+	/**
+	 * The master's class path with each entry made absolute: workers may run in another working
+	 * directory.
+	 */
+	private static String absolute(String classPath) {
+		return Arrays.stream(classPath.split(File.pathSeparator))
+			.filter((entry) -> !entry.isEmpty())
+			.map((entry) -> Path.of(entry).toAbsolutePath().toString())
+			.collect(Collectors.joining(File.pathSeparator));
 	}
 
 	static boolean isSpringBootJar(String classPath) {
