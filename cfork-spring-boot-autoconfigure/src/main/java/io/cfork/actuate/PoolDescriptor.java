@@ -1,0 +1,98 @@
+package io.cfork.actuate;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.cfork.PoolSnapshot;
+import io.cfork.PoolStatus;
+import io.cfork.WorkerExit;
+import io.cfork.WorkerSnapshot;
+import io.cfork.WorkerState;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The pool as the {@code cfork} endpoint shows it. Durations are ISO-8601 ({@code PT1M12S}),
+ * instants are UTC ({@code 2026-11-23T10:00:00Z}).
+ *
+ * @param status the pool's status
+ * @param desired how many workers the pool keeps alive
+ * @param alive how many worker processes are alive
+ * @param reforks how many times a worker was reforked
+ * @param limit the refork limit
+ * @param command the workers' command line, its arguments masked unless values are shown
+ * @param env the extra environment for workers, its values masked unless values are shown
+ * @param workers the slots
+ */
+public record PoolDescriptor(PoolStatus status, int desired, int alive, long reforks, Limit limit,
+		List<String> command, Map<String, String> env, List<Worker> workers) {
+
+	static final String MASK = "******";
+
+	static PoolDescriptor of(PoolSnapshot pool, Map<String, String> env, boolean showValues, Instant now) {
+		List<String> command = new ArrayList<>(pool.command().size());
+		for (int i = 0; i < pool.command().size(); i++) {
+			command.add((showValues || i == 0) ? pool.command().get(i) : MASK);
+		}
+		Map<String, String> shownEnv = new LinkedHashMap<>();
+		env.forEach((name, value) -> shownEnv.put(name, showValues ? value : MASK));
+		return new PoolDescriptor(pool.status(), pool.desired(), pool.alive(), pool.reforks(),
+				new Limit(pool.limit().limit(), pool.limit().duration().toString(), pool.limit().reached()), command,
+				shownEnv, pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
+	}
+
+	/**
+	 * The refork limit: at most {@code limit} reforks within {@code duration}.
+	 *
+	 * @param limit the number of reforks allowed within the window
+	 * @param duration the window
+	 * @param reached whether the pool gave up reforking
+	 */
+	public record Limit(int limit, String duration, boolean reached) {
+	}
+
+	/**
+	 * One slot.
+	 *
+	 * @param index the slot index, stable across reforks
+	 * @param id the id of the slot's latest fork
+	 * @param pid the process id, or {@code null} when no process is alive in the slot
+	 * @param state the slot's state
+	 * @param startedAt when the slot's latest process started
+	 * @param uptime how long the process has been running, or {@code null} when none is alive
+	 * @param restarts how many times the slot was forked again
+	 * @param lastExit how the slot's previous process ended, or {@code null}
+	 */
+	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
+			@Nullable String uptime, int restarts, @Nullable Exit lastExit) {
+
+		static Worker of(WorkerSnapshot worker, Instant now) {
+			WorkerExit exit = worker.lastExit();
+			return new Worker(worker.index(), worker.id(), worker.pid(), worker.state(),
+					(worker.startedAt() != null) ? worker.startedAt().toString() : null,
+					(worker.uptime(now) != null) ? worker.uptime(now).withNanos(0).toString() : null,
+					worker.restarts(), (exit != null) ? Exit.of(exit) : null);
+		}
+
+	}
+
+	/**
+	 * How a process ended.
+	 *
+	 * @param code the exit code ({@code -1}: it could not be started)
+	 * @param signal the signal that killed it, for a code above 128
+	 * @param unexpected whether the pool did not ask it to stop
+	 * @param at when the exit was seen
+	 * @param error why it could not be started, if it could not
+	 */
+	public record Exit(int code, @Nullable String signal, boolean unexpected, String at, @Nullable String error) {
+
+		static Exit of(WorkerExit exit) {
+			return new Exit(exit.code(), exit.signal(), exit.unexpected(), exit.at().toString(), exit.error());
+		}
+
+	}
+
+}
