@@ -278,6 +278,10 @@ public final class WorkerPoolManager implements AutoCloseable {
 		long id = ++this.nextId;
 		slot.id = id;
 		slot.forks++;
+		if (cause == ForkCause.REFORK) {
+			// Counted when it happens: a refork still in its backoff when the limit is reached never does.
+			this.reforks++;
+		}
 		slot.state = WorkerState.STARTING;
 		slot.forkAfterStop = null;
 		Process process;
@@ -379,7 +383,6 @@ public final class WorkerPoolManager implements AutoCloseable {
 		}
 		else {
 			reforked = true;
-			this.reforks++;
 			boolean young = lifetime.toNanos() < this.minUptimeNanos;
 			slot.youngDeaths = young ? slot.youngDeaths + 1 : 0;
 			Duration delay = young
