@@ -13,6 +13,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.test.annotation.DirtiesContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -21,6 +22,8 @@ import static org.awaitility.Awaitility.await;
  * A worker that crashes at once, seen over HTTP: bounded reforks, then GAVE_UP, health 503, and a
  * restart that resumes the pool. Values are shown ({@code show-values=always}).
  */
+// Closed after the class, not cached: its pool's workers must not outlive the tests.
+@DirtiesContext
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "cfork.exec=sh", "cfork.args=-c,exit 3", "cfork.count=1", "cfork.limit=3",
 				"cfork.duration=1m", "cfork.backoff.initial=10ms", "cfork.backoff.max=40ms",

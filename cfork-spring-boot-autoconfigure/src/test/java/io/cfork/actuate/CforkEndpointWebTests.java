@@ -16,6 +16,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.test.annotation.DirtiesContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,6 +24,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The {@code cfork} endpoint, health and metrics over real HTTP, with real worker processes.
  */
+// Closed after the class, not cached: its pool's workers must not outlive the tests.
+@DirtiesContext
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "cfork.exec=sleep", "cfork.args=3600", "cfork.count=2", "cfork.env.API_TOKEN=s3cr3t",
 				"cfork.min-uptime=0s", "cfork.shutdown-timeout=3s",
