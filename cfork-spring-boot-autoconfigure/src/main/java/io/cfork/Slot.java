@@ -72,12 +72,19 @@ final class Slot {
 		}
 	}
 
-	void completeWaiters() {
-		if (!this.waiters.isEmpty()) {
-			WorkerSnapshot snapshot = snapshot();
-			this.waiters.forEach((waiter) -> waiter.complete(snapshot));
-			this.waiters.clear();
+	/**
+	 * Takes the restart requests waiting for this slot's next fork.
+	 * @return completes them with the slot as it is now
+	 */
+	Runnable takeWaiters() {
+		if (this.waiters.isEmpty()) {
+			return () -> {
+			};
 		}
+		WorkerSnapshot snapshot = snapshot();
+		List<CompletableFuture<WorkerSnapshot>> taken = List.copyOf(this.waiters);
+		this.waiters.clear();
+		return () -> taken.forEach((waiter) -> waiter.complete(snapshot));
 	}
 
 	void failWaiters(RuntimeException ex) {

@@ -293,7 +293,7 @@ public final class WorkerPoolManager implements AutoCloseable {
 			slot.startNanos = System.nanoTime();
 			slot.startedAt = this.clock.instant();
 			exited(slot, 0, WorkerExit.LAUNCH_FAILED, String.valueOf(ex.getMessage()), slot.startNanos);
-			slot.completeWaiters();
+			this.afterPublish.add(slot.takeWaiters());
 			return;
 		}
 		long now = System.nanoTime();
@@ -317,8 +317,9 @@ public final class WorkerPoolManager implements AutoCloseable {
 		logger.info("Worker {} (pid {}) started{}", slot.index, process.pid(),
 				(cause != ForkCause.START) ? " (" + cause.tag() + ")" : "");
 		WorkerSnapshot worker = slot.snapshot();
-		slot.completeWaiters();
 		notifyListeners((listener) -> listener.workerForked(new WorkerForked(worker, cause, latency)));
+		// Completed once the snapshot is published and listeners have heard of the fork.
+		this.afterPublish.add(slot.takeWaiters());
 	}
 
 	private void ran(Slot slot, long id) {
