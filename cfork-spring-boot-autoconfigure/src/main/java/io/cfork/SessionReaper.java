@@ -6,11 +6,12 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * have been reparented. After a worker exits, every process still in its session is an orphan of
  * the pool: it gets SIGKILL.
  * <p>
- * Scanning {@code /proc} costs a few milliseconds, so it runs on a thread of its own, never on the
- * supervisor thread, and a refork does not wait for it.
+ * Scanning {@code /proc} costs milliseconds (more with more processes on the machine), so it runs on
+ * a thread of its own, never on the supervisor thread, and a little after the exit: a refork never
+ * waits for it nor competes with it, and exits close together share one scan.
  */
 final class SessionReaper implements AutoCloseable {
 
@@ -32,14 +34,20 @@ final class SessionReaper implements AutoCloseable {
 
 	private static final Path PROC = Path.of("/proc");
 
-	private final ThreadPoolExecutor executor;
+	/** Exits within this delay share one scan, which then does not compete with their reforks. */
+	private static final long BATCH_MILLIS = 50;
+
+	private final ScheduledThreadPoolExecutor executor;
+
+	private final Set<Long> pending = new HashSet<>();
 
 	SessionReaper() {
-		this.executor = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), (task) -> {
+		this.executor = new ScheduledThreadPoolExecutor(1, (task) -> {
 			Thread thread = new Thread(task, "cfork-session-reaper");
 			thread.setDaemon(true);
 			return thread;
 		});
+		this.executor.setKeepAliveTime(10, TimeUnit.SECONDS);
 		this.executor.allowCoreThreadTimeOut(true);
 	}
 
@@ -48,23 +56,48 @@ final class SessionReaper implements AutoCloseable {
 	 * @param workerPid the exited worker's pid, which is its session's id
 	 */
 	void reap(long workerPid) {
-		this.executor.execute(() -> killSession(workerPid));
+		synchronized (this.pending) {
+			if (this.pending.add(workerPid) && this.pending.size() == 1) {
+				this.executor.schedule(this::reapPending, BATCH_MILLIS, TimeUnit.MILLISECONDS);
+			}
+		}
+	}
+
+	private void reapPending() {
+		Set<Long> sessions;
+		synchronized (this.pending) {
+			sessions = Set.copyOf(this.pending);
+			this.pending.clear();
+		}
+		if (!sessions.isEmpty()) {
+			killSessions(sessions);
+		}
+	}
+
+	static int killSession(long sessionId) {
+		return killSessions(Set.of(sessionId));
 	}
 
 	/**
-	 * Kills every process in the given session, unless a live process holds the session's id as its
-	 * pid (then the dead worker's pid was reused, and the session is someone else's).
-	 * @param sessionId the session id
+	 * Kills every process in the given sessions, but for a session whose id a live process holds as
+	 * its pid (then the dead worker's pid was reused, and the session is someone else's).
+	 * @param sessionIds the session ids
 	 * @return how many processes were killed
 	 */
-	static int killSession(long sessionId) {
-		if (ProcessHandle.of(sessionId).isPresent()) {
+	static int killSessions(Set<Long> sessionIds) {
+		Set<Long> orphaned = new HashSet<>();
+		for (Long sessionId : sessionIds) {
+			if (ProcessHandle.of(sessionId).isEmpty()) {
+				orphaned.add(sessionId);
+			}
+		}
+		if (orphaned.isEmpty()) {
 			return 0;
 		}
 		List<CompletableFuture<ProcessHandle>> exits = new ArrayList<>();
 		try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC, SessionReaper::isPid)) {
 			for (Path entry : entries) {
-				if (sessionOf(entry) == sessionId) {
+				if (orphaned.contains(sessionOf(entry))) {
 					ProcessHandle.of(Long.parseLong(entry.getFileName().toString()))
 						.filter(ProcessHandle::destroyForcibly)
 						.ifPresent((process) -> exits.add(process.onExit()));
@@ -72,7 +105,7 @@ final class SessionReaper implements AutoCloseable {
 			}
 		}
 		catch (IOException ex) {
-			logger.debug("Could not scan /proc for the session of worker {}", sessionId, ex);
+			logger.debug("Could not scan /proc for the sessions of workers {}", orphaned, ex);
 		}
 		// SIGKILL cannot be ignored: wait the moment it takes, so that a stopped pool leaves nothing.
 		try {
@@ -82,11 +115,11 @@ final class SessionReaper implements AutoCloseable {
 			Thread.currentThread().interrupt();
 		}
 		catch (ExecutionException | TimeoutException ex) {
-			logger.debug("Processes left by worker {} are slow to die", sessionId, ex);
+			logger.debug("Processes left by workers {} are slow to die", orphaned, ex);
 		}
 		int killed = exits.size();
 		if (killed > 0) {
-			logger.warn("Killed {} process(es) left behind by worker pid {}", killed, sessionId);
+			logger.warn("Killed {} process(es) left behind by worker(s) {}", killed, orphaned);
 		}
 		return killed;
 	}
@@ -112,10 +145,11 @@ final class SessionReaper implements AutoCloseable {
 	}
 
 	/**
-	 * Finishes the reaping under way, then stops the thread.
+	 * Reaps what is pending at once, then stops the thread.
 	 */
 	@Override
 	public void close() {
+		this.executor.execute(this::reapPending);
 		this.executor.shutdown();
 		try {
 			this.executor.awaitTermination(10, TimeUnit.SECONDS);

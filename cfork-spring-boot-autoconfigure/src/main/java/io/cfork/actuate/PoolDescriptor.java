@@ -1,5 +1,6 @@
 package io.cfork.actuate;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,10 +71,11 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, long ref
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
+			Duration uptime = worker.uptime(now);
 			return new Worker(worker.index(), worker.id(), worker.pid(), worker.state(),
 					(worker.startedAt() != null) ? worker.startedAt().toString() : null,
-					(worker.uptime(now) != null) ? worker.uptime(now).withNanos(0).toString() : null,
-					worker.restarts(), (exit != null) ? Exit.of(exit) : null);
+					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
+					(exit != null) ? Exit.of(exit) : null);
 		}
 
 	}
