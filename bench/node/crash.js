@@ -1,0 +1,2 @@
+// A worker that crashes at once.
+process.exit(1);

@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""Benchmark: our pool beside Node's cfork and PM2's cluster mode, on the same Node worker, and ours
+alone at scale. Run through bench/run.sh, which builds and installs what this needs.
+
+Writes BENCHMARKS.md and bench/benchmarks.png at the repository's root. Every process it starts is
+ended by pid, and checked for in /proc at the end.
+"""
+import glob
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+NODE_DIR = os.path.join(BENCH, 'node')
+WORK = os.path.join(BENCH, '.work')
+JAR = os.path.join(BENCH, 'target', 'cfork-bench.jar')
+PM2 = os.path.join(NODE_DIR, 'node_modules', '.bin', 'pm2')
+SUPERVISORS = ['cfork', 'pm2', 'ours']
+COUNTS = [int(n) for n in os.environ.get('BENCH_COUNTS', '2,8,32').split(',')]
+RUNS = int(os.environ.get('BENCH_RUNS', '3'))
+KILLS = int(os.environ.get('BENCH_KILLS', '4'))
+SCALE = os.environ.get('BENCH_SCALE', '8,10,100,1000').split(',')
+SCALE_KILLS = os.environ.get('BENCH_SCALE_KILLS', '500')
+PORT = 3101
+started_pids = set()
+
+
+def now_ms():
+    return time.time() * 1000
+
+
+def children(pid):
+    kids = set()
+    for path in glob.glob(f'/proc/{pid}/task/*/children'):
+        try:
+            with open(path) as f:
+                kids.update(int(p) for p in f.read().split())
+        except OSError:
+            pass
+    return kids
+
+
+def alive(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def status(pid, key):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+    return -1
+
+
+def ready_files(ready_dir):
+    out = {}
+    for name in os.listdir(ready_dir):
+        if name.isdigit():
+            try:
+                with open(os.path.join(ready_dir, name)) as f:
+                    out[int(name)] = float(f.read())
+            except (OSError, ValueError):
+                pass
+    return out
+
+
+def wait_for(predicate, timeout, interval=0.0005):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError('gave up waiting')
+
+
+class Run:
+    """One supervisor with N workers: start, measure, kill workers, stop."""
+
+    def __init__(self, supervisor, count, script='worker.js'):
+        self.supervisor = supervisor
+        self.count = count
+        self.script = script
+        self.ready_dir = tempfile.mkdtemp(dir=WORK, prefix='ready-')
+        self.pm2_home = tempfile.mkdtemp(dir=WORK, prefix='pm2-')
+        self.env = dict(os.environ, BENCH_READY_DIR=self.ready_dir, BENCH_PORT=str(PORT), BENCH_COUNT=str(count),
+                        BENCH_SCRIPT=script, PM2_HOME=self.pm2_home)
+        self.process = None
+        self.supervisor_pid = None
+        self.started_at = None
+
+    def start(self):
+        self.started_at = now_ms()
+        if self.supervisor == 'cfork':
+            self.process = subprocess.Popen(['node', os.path.join(NODE_DIR, 'cfork-master.js')], env=self.env,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            start_new_session=True)
+            self.supervisor_pid = self.process.pid
+        elif self.supervisor == 'pm2':
+            subprocess.run([PM2, 'start', os.path.join(NODE_DIR, self.script), '-i', str(self.count), '--name',
+                            'bench'], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            with open(os.path.join(self.pm2_home, 'pm2.pid')) as f:
+                self.supervisor_pid = int(f.read())
+        else:
+            self.process = subprocess.Popen(
+                ['java', '-jar', JAR, '--spring.main.web-application-type=none', '--cfork.exec=node',
+                 '--cfork.args=' + os.path.join(NODE_DIR, self.script), f'--cfork.count={self.count}',
+                 '--cfork.min-uptime=1s', '--cfork.env.BENCH_OWN_PORT=1',
+                 f'--cfork.env.BENCH_READY_DIR={self.ready_dir}', f'--cfork.env.BENCH_PORT={PORT}',
+                 '--logging.level.cfork.worker=WARN'],
+                env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            self.supervisor_pid = self.process.pid
+        started_pids.add(self.supervisor_pid)
+
+    def wait_ready(self, timeout=120):
+        files = wait_for(lambda: (lambda r: r if len(r) >= self.count else None)(ready_files(self.ready_dir)),
+                         timeout, 0.002)
+        started_pids.update(files)
+        return files
+
+    def pool_start(self):
+        path = os.path.join(self.ready_dir, 'pool-start')
+        return float(open(path).read()) if os.path.exists(path) else None
+
+    def forking_task(self, workers):
+        """The children file of the supervisor's thread that forked the workers. Polling that one
+        file, not every thread's, keeps the poll equally cheap for a 7-thread Node master and an
+        80-thread JVM."""
+        for path in glob.glob(f'/proc/{self.supervisor_pid}/task/*/children'):
+            with open(path) as f:
+                if set(int(p) for p in f.read().split()) & set(workers):
+                    return path
+        return None
+
+    def kill_one(self, victim, task):
+        """SIGKILL a worker: ms to its replacement's process existing, and to it being ready."""
+        def kids():
+            try:
+                with open(task) as f:
+                    return set(int(p) for p in f.read().split())
+            except OSError:
+                return set()
+        before = kids()
+        known = set(ready_files(self.ready_dir))
+        killed = now_ms()
+        os.kill(victim, signal.SIGKILL)
+        new = wait_for(lambda: kids() - before - {victim}, 30, 0.0002)
+        spawned = now_ms()
+        started_pids.update(new)
+        ready = wait_for(lambda: {p: t for p, t in ready_files(self.ready_dir).items() if p not in known}, 30,
+                         0.001)
+        started_pids.update(ready)
+        return spawned - killed, max(ready.values()) - killed, next(iter(ready))
+
+    def stop(self):
+        if self.supervisor == 'pm2':
+            subprocess.run([PM2, 'kill'], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elif self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in list(ready_files(self.ready_dir)) + [self.supervisor_pid]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(self.ready_dir, ignore_errors=True)
+        shutil.rmtree(self.pm2_home, ignore_errors=True)
+
+
+def measure(supervisor, count):
+    run = Run(supervisor, count)
+    try:
+        run.start()
+        ready = run.wait_ready()
+        result = {'cold': max(ready.values()) - run.started_at}
+        if run.pool_start():
+            result['pool'] = max(ready.values()) - run.pool_start()
+        time.sleep(1.5)  # steady state, and every worker older than our min-uptime (1 s)
+        result['rss_kb'] = status(run.supervisor_pid, 'VmRSS')
+        result['threads'] = status(run.supervisor_pid, 'Threads')
+        spawned, readied = [], []
+        ages = dict(ready)
+        task = run.forking_task(list(ready))
+        for _ in range(KILLS):
+            victim = min(ages, key=ages.get)  # the oldest worker: well past min-uptime
+            if now_ms() - ages[victim] < 1100:
+                time.sleep((1100 - (now_ms() - ages[victim])) / 1000)
+            to_spawn, to_ready, replacement = run.kill_one(victim, task)
+            del ages[victim]
+            ages[replacement] = now_ms()
+            spawned.append(to_spawn)
+            readied.append(to_ready)
+        result['refork_spawn'] = statistics.median(spawned)
+        result['refork_ready'] = statistics.median(readied)
+        return result
+    finally:
+        run.stop()
+
+
+def crash_loop(supervisor):
+    """A worker that exits 1 at once, 2 of them: forks in the first 10 s."""
+    run = Run(supervisor, 2, 'crash.js')
+    seen = set()
+    try:
+        run.start()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            kids = children(run.supervisor_pid)
+            seen |= kids
+            started_pids.update(kids)
+            time.sleep(0.002)
+        return len(seen)
+    finally:
+        run.stop()
+
+
+def summary(values):
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(values, digits=0):
+    med, lo, hi = summary(values)
+    return f'{med:.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})'
+
+
+def scale_bench(mechanism=None):
+    command = ['java']
+    if mechanism:
+        command.append(f'-Djdk.lang.Process.launchMechanism={mechanism}')
+    command += [f'-Dbench.kills={SCALE_KILLS}', '-cp', JAR, '-Dloader.main=io.cfork.bench.ScaleBench',
+                'org.springframework.boot.loader.launch.PropertiesLauncher'] + SCALE
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def machine():
+    def first_line(command):
+        try:
+            return subprocess.run(command, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return '?'
+    mem = status('self', 'MemTotal') if False else int(open('/proc/meminfo').readline().split()[1])
+    java = subprocess.run(['java', '-version'], capture_output=True, text=True).stderr.splitlines()[0]
+    return {
+        'cpus': os.cpu_count(), 'memory_gib': round(mem / 1024 / 1024, 1), 'kernel': platform.release(),
+        'java': java, 'node': first_line(['node', '--version']), 'loadavg': open('/proc/loadavg').read().split()[:3],
+    }
+
+
+def chart(results, scale):
+    data = os.path.join(WORK, 'chart.dat')
+    with open(data, 'w') as f:
+        for n in COUNTS:
+            row = [str(n)]
+            for s in SUPERVISORS:
+                row.append(f"{statistics.median(r['refork_ready'] for r in results[s][n]):.1f}")
+            for s in SUPERVISORS:
+                row.append(f"{statistics.median(r['cold'] for r in results[s][n]):.0f}")
+            row.append(f"{statistics.median(r['pool'] for r in results['ours'][n]):.0f}")
+            f.write(' '.join(row) + '\n')
+    mem = os.path.join(WORK, 'memory.dat')
+    with open(mem, 'w') as f:
+        for p in scale['pools']:
+            f.write(f"{p['workers']} {p['heapKb'] / 1024:.1f} {p['rssKb'] / 1024:.1f} {p['threads']}\n")
+    png = os.path.join(BENCH, 'benchmarks.png')
+    script = f"""
+set terminal pngcairo size 1500,480 font ",10"
+set output '{png}'
+set multiplot layout 1,3
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set grid ytics
+set yrange [0:*]
+set title 'Refork latency: SIGKILL -> replacement ready (ms, median)'
+set xlabel 'workers (N)'
+plot '{data}' using 2:xtic(1) title 'cfork', '' using 3 title 'PM2', '' using 4 title 'ours'
+set title 'Cold start: supervisor launched -> all N ready (ms, median)'
+plot '{data}' using 5:xtic(1) title 'cfork', '' using 6 title 'PM2', '' using 7 title 'ours', '' using 8 title 'ours: pool start -> all ready'
+set style data linespoints
+set title 'Our master with N trivial workers (MB)'
+set logscale x
+set xlabel 'workers'
+plot '{mem}' using 1:2 title 'heap used after GC' lw 2, '' using 1:3 title 'RSS' lw 2
+unset multiplot
+"""
+    subprocess.run(['gnuplot'], input=script, text=True, check=True)
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    floor_c = json.loads(subprocess.run([os.path.join(WORK, 'floor'), '500'], capture_output=True, text=True,
+                                        check=True).stdout)
+    results = {s: {n: [] for n in COUNTS} for s in SUPERVISORS}
+    for n in COUNTS:
+        for run in range(RUNS):
+            order = SUPERVISORS[run % 3:] + SUPERVISORS[:run % 3]  # interleaved, rotating who goes first
+            for s in order:
+                print(f'N={n} run {run + 1}/{RUNS}: {s}', file=sys.stderr, flush=True)
+                results[s][n].append(measure(s, n))
+    crash = {s: crash_loop(s) for s in SUPERVISORS}
+    print('scale (ours alone)', file=sys.stderr, flush=True)
+    scale = scale_bench()
+    vfork = scale_bench('VFORK')
+    with open(os.path.join(WORK, 'results.json'), 'w') as f:
+        json.dump({'results': results, 'crash': crash, 'scale': scale, 'vfork': vfork, 'floor_c': floor_c}, f)
+    chart(results, scale)
+    write_report(results, crash, scale, vfork, floor_c)
+    left = [p for p in started_pids if alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    print(f'processes left and killed: {left}', file=sys.stderr)
+
+
+def write_report(results, crash, scale, vfork, floor_c):
+    m = machine()
+    floor = scale['floor']['medianMs']
+    lines = [
+        '# Benchmarks',
+        '',
+        'Produced by `bench/run.sh` (the whole file and `bench/benchmarks.png`). Timings are figures of the',
+        'benchmark, never assertions of the test suite.',
+        '',
+        f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Linux {m['kernel']}, {m['java']}, Node {m['node']}; "
+        f"load average at the end {' '.join(m['loadavg'])}.",
+        '',
+        '![charts](bench/benchmarks.png)',
+        '',
+        '## Side by side: cfork, PM2 cluster mode, ours',
+        '',
+        'Same Node worker for all three (`bench/node/worker.js`: an HTTP server that writes a ready file',
+        'once it listens). cfork: a 5-line master (`bench/node/cfork-master.js`); PM2: `pm2 start -i N` with a',
+        'private `PM2_HOME`; ours: a minimal Spring Boot master with the starter and `cfork.exec=node`',
+        '(`bench/src/main/java/io/cfork/bench/BenchMaster.java`), `cfork.min-uptime=1s` so that killed',
+        'workers (all older than 1 s) are reforked at once. Under cfork and PM2 the workers share one port',
+        'through Node\'s cluster; under ours each listens on its own (Node 20 has no `reusePort`).',
+        f'Median (min–max) over {RUNS} runs per supervisor and N, interleaved; refork latency is the median of',
+        f'{KILLS} SIGKILLs per run. Times in ms, memory of the supervisor process only.',
+        '',
+        '| N | supervisor | cold start: launched → all ready | pool start → all ready | SIGKILL → replacement process | SIGKILL → replacement ready | RSS (MB) | threads |',
+        '|---|---|---|---|---|---|---|---|',
+    ]
+    for n in COUNTS:
+        for s in SUPERVISORS:
+            rs = results[s][n]
+            pool = fmt([r['pool'] for r in rs]) if s == 'ours' else '–'
+            lines.append(f"| {n} | {s} | {fmt([r['cold'] for r in rs])} | {pool} | "
+                         f"{fmt([r['refork_spawn'] for r in rs], 1)} | {fmt([r['refork_ready'] for r in rs], 1)} | "
+                         f"{fmt([r['rss_kb'] / 1024 for r in rs])} | {fmt([r['threads'] for r in rs])} |")
+    lines += ['', '### Ratios, ours / cfork (medians)', '', '| N | pool start → all ready (ours) / cold start (cfork) | refork → ready | refork → process |', '|---|---|---|---|']
+    for n in COUNTS:
+        med = lambda s, k: statistics.median(r[k] for r in results[s][n])
+        lines.append(f"| {n} | {med('ours', 'pool') / med('cfork', 'cold'):.2f} | "
+                     f"{med('ours', 'refork_ready') / med('cfork', 'refork_ready'):.2f} | "
+                     f"{med('ours', 'refork_spawn') / med('cfork', 'refork_spawn'):.2f} |")
+    lines += [
+        '',
+        'cfork\'s cold start is the whole of it (node starts in ~40 ms); ours is the JVM and Spring Boot',
+        'start-up plus the pool\'s part, so its pool-start figure is the one to compare for the supervisor\'s',
+        'own work, and its whole cold start is reported beside it.',
+        '',
+        '### Crash loop: a worker that exits 1 at once (2 slots), forks in the first 10 s',
+        '',
+        '| supervisor | forks in 10 s | what stops them |',
+        '|---|---|---|',
+        f"| cfork | {crash['cfork']} | its refork limit (60 within 60 s), then `reachReforkLimit`: no more forks |",
+        f"| PM2 | {crash['pm2']} | `max_restarts` (16 unstable restarts), then the app is `errored` |",
+        f"| ours | {crash['ours']} | the backoff (100 ms doubling per young death, cap 30 s) spaces them; the refork limit (60 within 60 s) stops them for good |",
+        '',
+        '## Ours alone, trivial workers (`sleep 3600`), silent',
+        '',
+        f"Spawn floor on this machine: Java `ProcessBuilder.start()` + `waitFor()` of `/bin/true` "
+        f"{scale['floor']['medianMs']:.2f} ms median (p99 {scale['floor']['p99Ms']:.2f}); the same through our "
+        f"wrappers (`setpriv --pdeathsig KILL -- setsid /bin/true`) {scale['floorWrapped']['medianMs']:.2f} ms; "
+        f"C `posix_spawn` {floor_c['posix_spawn_median_us'] / 1000:.2f} ms, `fork`+`exec` "
+        f"{floor_c['fork_exec_median_us'] / 1000:.2f} ms.",
+        '',
+        '| workers | spawn all (ms) | refork latency median / p99 (ms) | × Java floor (median) | SIGKILL → new pid seen, median / p99 (ms) | threads | heap used (MB) | heap growth per worker (KB) | RSS (MB) | idle CPU (% of a core) |',
+        '|---|---|---|---|---|---|---|---|---|---|',
+    ]
+    for label, data in (('default (POSIX_SPAWN)', scale), ('VFORK', vfork)):
+        if label != 'default (POSIX_SPAWN)':
+            lines.append(f'| **with `-Djdk.lang.Process.launchMechanism=VFORK`** | | | | | | | | | |')
+        for p in data['pools']:
+            growth = (p['heapKb'] - p['heapBeforeKb']) / p['workers']
+            lines.append(
+                f"| {p['workers']} | {p['spawnAllMs']:.0f} | {p['reforkMedianMs']:.2f} / {p['reforkP99Ms']:.2f} | "
+                f"{p['reforkMedianMs'] / data['floor']['medianMs']:.2f} | {p['killToNewPidMedianMs']:.2f} / "
+                f"{p['killToNewPidP99Ms']:.2f} | {p['threads']} | {p['heapKb'] / 1024:.1f} | {growth:.1f} | "
+                f"{p['rssKb'] / 1024:.0f} | {p['idleCpuPercent']:.2f} |")
+    lines += [
+        '',
+        f"Refork latency is the pool's own measure (`WorkerForked.reforkLatency()`: the exit seen by the JDK to",
+        f"the replacement started), over {SCALE_KILLS} SIGKILLs spread over the pool; \"new pid seen\" is measured",
+        'from outside, from the kill to the new pid in the pool\'s snapshot. Threads: each live worker costs',
+        'the JDK one "process reaper" thread (it waits in `waitpid`); with output not silent, one more',
+        'thread per worker drains its pipe.',
+        '',
+        '## Reproduce',
+        '',
+        '```sh',
+        'bench/run.sh',
+        '```',
+        '',
+        'It installs gnuplot (Debian) and cfork and PM2 (npm, into `bench/node/node_modules`), builds the',
+        'masters with `./mvnw -Pbench`, compiles `bench/floor.c`, runs everything and rewrites this file.',
+        'Knobs: `BENCH_COUNTS`, `BENCH_RUNS`, `BENCH_KILLS`, `BENCH_SCALE`, `BENCH_SCALE_KILLS`.',
+        '',
+    ]
+    with open(os.path.join(ROOT, 'BENCHMARKS.md'), 'w') as f:
+        f.write('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()
