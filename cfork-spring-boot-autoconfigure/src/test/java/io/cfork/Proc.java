@@ -11,13 +11,13 @@ import java.util.stream.Stream;
 /**
  * What {@code /proc} says about processes, for assertions on real workers.
  */
-final class Proc {
+public final class Proc {
 
 	private Proc() {
 	}
 
 	/** Live (or zombie) processes whose environment names the given master. */
-	static List<Long> workersOf(long masterPid) {
+	public static List<Long> workersOf(long masterPid) {
 		String marker = Long.toString(masterPid);
 		try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
 			return entries.filter((entry) -> entry.getFileName().toString().matches("\\d+"))
@@ -30,7 +30,7 @@ final class Proc {
 		}
 	}
 
-	static Map<String, String> environment(long pid) {
+	public static Map<String, String> environment(long pid) {
 		Map<String, String> env = new HashMap<>();
 		try {
 			for (String entry : Files.readString(Path.of("/proc/" + pid + "/environ")).split("\0")) {
@@ -47,7 +47,7 @@ final class Proc {
 	}
 
 	/** The fields of /proc/pid/stat after the command name: state, ppid, pgrp, session, ... */
-	static String[] stat(long pid) {
+	public static String[] stat(long pid) {
 		try {
 			String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
 			return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -57,12 +57,39 @@ final class Proc {
 		}
 	}
 
-	static long parent(long pid) {
+	public static long session(long pid) {
+		String[] stat = stat(pid);
+		return (stat.length > 3) ? Long.parseLong(stat[3]) : -1;
+	}
+
+	/** Live processes of the machine whose session is one of the given ones. */
+	public static List<Long> sessionMembers(List<Long> sessions) {
+		try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
+			return entries.filter((entry) -> entry.getFileName().toString().matches("\\d+"))
+				.map((entry) -> Long.parseLong(entry.getFileName().toString()))
+				.filter((pid) -> sessions.contains(session(pid)))
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** Children of this JVM forked by a pool (they carry CFORK_MASTER_PID). */
+	public static List<Long> workerChildren() {
+		return ProcessHandle.current()
+			.children()
+			.map(ProcessHandle::pid)
+			.filter((pid) -> environment(pid).containsKey(WorkerEnvironment.MASTER_PID))
+			.toList();
+	}
+
+	public static long parent(long pid) {
 		return Long.parseLong(stat(pid)[1]);
 	}
 
 	/** This JVM's children that are zombies (exited, not reaped). */
-	static List<Long> zombieChildren() {
+	public static List<Long> zombieChildren() {
 		return ProcessHandle.current()
 			.children()
 			.map(ProcessHandle::pid)
@@ -70,7 +97,7 @@ final class Proc {
 			.toList();
 	}
 
-	static int openFileDescriptors() {
+	public static int openFileDescriptors() {
 		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
 			return (int) fds.count();
 		}
@@ -80,7 +107,7 @@ final class Proc {
 	}
 
 	/** Live threads of this JVM, without the JDK's process reaper threads, which linger 60 s. */
-	static int threadsWithoutReapers() {
+	public static int threadsWithoutReapers() {
 		return (int) Thread.getAllStackTraces()
 			.keySet()
 			.stream()

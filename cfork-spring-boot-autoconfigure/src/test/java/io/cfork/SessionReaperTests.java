@@ -1,11 +1,7 @@
 package io.cfork;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,9 +61,9 @@ class SessionReaperTests {
 		this.pool = new WorkerPoolManager(PoolOptions.builder(SHELL_WITH_CHILD).count(2).output(null).build());
 		this.pool.start();
 		List<Long> workers = alivePids();
-		await().atMost(Duration.ofSeconds(10)).until(() -> sessionMembers(workers).size() == 4);
+		await().atMost(Duration.ofSeconds(10)).until(() -> Proc.sessionMembers(workers).size() == 4);
 		this.pool.stop();
-		assertThat(sessionMembers(workers)).as("processes left in the workers' sessions").isEmpty();
+		assertThat(Proc.sessionMembers(workers)).as("processes left in the workers' sessions").isEmpty();
 	}
 
 	@Test
@@ -75,38 +71,15 @@ class SessionReaperTests {
 		this.pool = new WorkerPoolManager(PoolOptions.builder(SHELL_WITH_CHILD).count(1).output(null).build());
 		this.pool.start();
 		long worker = alivePids().get(0);
-		await().atMost(Duration.ofSeconds(10)).until(() -> sessionMembers(List.of(worker)).size() == 2);
+		await().atMost(Duration.ofSeconds(10)).until(() -> Proc.sessionMembers(List.of(worker)).size() == 2);
 		ProcessHandle.of(worker).orElseThrow().destroyForcibly();
-		await().atMost(Duration.ofSeconds(10)).until(() -> sessionMembers(List.of(worker)).isEmpty());
+		await().atMost(Duration.ofSeconds(10)).until(() -> Proc.sessionMembers(List.of(worker)).isEmpty());
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.pool.snapshot().alive() == 1
 				&& this.pool.snapshot().worker(0).orElseThrow().pid() != worker);
 	}
 
 	private List<Long> alivePids() {
 		return this.pool.snapshot().workers().stream().map(WorkerSnapshot::pid).toList();
-	}
-
-	/** Processes whose session is one of the given ones (a worker leads the session of its pid). */
-	private static List<Long> sessionMembers(List<Long> sessions) {
-		try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
-			return entries.filter((entry) -> entry.getFileName().toString().matches("\\d+"))
-				.filter((entry) -> sessions.contains(sessionOf(entry)))
-				.map((entry) -> Long.parseLong(entry.getFileName().toString()))
-				.toList();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	private static long sessionOf(Path process) {
-		try {
-			String stat = Files.readString(process.resolve("stat"));
-			return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
-		}
-		catch (IOException | RuntimeException ex) {
-			return -1;
-		}
 	}
 
 }

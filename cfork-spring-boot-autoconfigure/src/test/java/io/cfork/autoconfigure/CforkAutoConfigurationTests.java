@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.cfork.PoolOptions;
+import io.cfork.Proc;
 import io.cfork.PoolSnapshot;
 import io.cfork.WorkerCommand;
 import io.cfork.WorkerPoolManager;
@@ -39,7 +40,7 @@ class CforkAutoConfigurationTests {
 
 	@AfterEach
 	void noWorkerOutlivesItsContext() {
-		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ChildProcesses.workers()).isEmpty());
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Proc.workerChildren()).isEmpty());
 	}
 
 	@Test
@@ -55,7 +56,7 @@ class CforkAutoConfigurationTests {
 				assertThat(pool.command()).containsExactly("sleep", "3600");
 				for (WorkerSnapshot worker : pool.workers()) {
 					pids.add(worker.pid());
-					assertThat(ChildProcesses.environment(worker.pid())).containsEntry("GREETING", "hello")
+					assertThat(Proc.environment(worker.pid())).containsEntry("GREETING", "hello")
 						.containsEntry("CFORK_WORKER_INDEX", Integer.toString(worker.index()))
 						.containsEntry("CFORK_WORKER_ID", Long.toString(worker.id()))
 						.containsEntry("CFORK_WORKER_COUNT", "3")
@@ -245,7 +246,7 @@ class CforkAutoConfigurationTests {
 			assertThat(analysis).as("failure analysis of %s", context.getStartupFailure()).isNotNull();
 			assertThat(analysis.getDescription()).contains("'" + property + "'").contains(problem);
 			assertThat(analysis.getAction()).contains(fix);
-			assertThat(ChildProcesses.workers()).isEmpty();
+			assertThat(Proc.workerChildren()).isEmpty();
 		});
 	}
 
@@ -292,37 +293,6 @@ class CforkAutoConfigurationTests {
 
 		public static void main(String[] args) throws InterruptedException {
 			Thread.sleep(Duration.ofHours(1).toMillis());
-		}
-
-	}
-
-	/**
-	 * Worker processes of this JVM, read from {@code /proc}.
-	 */
-	static final class ChildProcesses {
-
-		static List<Long> workers() {
-			return ProcessHandle.current()
-				.children()
-				.map(ProcessHandle::pid)
-				.filter((pid) -> environment(pid).containsKey("CFORK_MASTER_PID"))
-				.toList();
-		}
-
-		static java.util.Map<String, String> environment(long pid) {
-			try {
-				java.util.Map<String, String> env = new java.util.HashMap<>();
-				for (String entry : Files.readString(Path.of("/proc/" + pid + "/environ")).split("\0")) {
-					int equals = entry.indexOf('=');
-					if (equals > 0) {
-						env.put(entry.substring(0, equals), entry.substring(equals + 1));
-					}
-				}
-				return env;
-			}
-			catch (java.io.IOException ex) {
-				return java.util.Map.of();
-			}
 		}
 
 	}
