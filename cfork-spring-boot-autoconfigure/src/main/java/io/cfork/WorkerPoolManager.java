@@ -63,6 +63,8 @@ public final class WorkerPoolManager implements AutoCloseable {
 
 	private volatile @Nullable SessionReaper sessionReaper;
 
+	private volatile @Nullable Thread supervisorThread;
+
 	private volatile PoolSnapshot snapshot;
 
 	// Everything below is confined to the supervisor thread.
@@ -161,6 +163,7 @@ public final class WorkerPoolManager implements AutoCloseable {
 				// Not a daemon: like a server's threads, the pool keeps the master's JVM alive.
 				Thread thread = new Thread(task, SUPERVISOR_THREAD);
 				thread.setDaemon(false);
+				this.supervisorThread = thread;
 				return thread;
 			});
 			executor.setRemoveOnCancelPolicy(true);
@@ -184,7 +187,7 @@ public final class WorkerPoolManager implements AutoCloseable {
 			if (executor == null) {
 				return;
 			}
-			if (Thread.currentThread().getName().equals(SUPERVISOR_THREAD)) {
+			if (Thread.currentThread() == this.supervisorThread) {
 				throw new IllegalStateException("The pool cannot be stopped from its own supervisor thread");
 			}
 			CompletableFuture<Void> done = new CompletableFuture<>();
