@@ -35,11 +35,16 @@ class SessionReaperTests {
 		Process leader = new ProcessBuilder("setsid", "sh", "-c", "sleep 3600; echo unreachable").start();
 		long child = await().atMost(Duration.ofSeconds(10))
 			.until(() -> leader.children().findFirst().map(ProcessHandle::pid).orElse(null), (pid) -> pid != null);
-		leader.destroy();
-		leader.waitFor();
-		assertThat(ProcessHandle.of(child)).as("the orphaned child").isPresent();
-		assertThat(SessionReaper.killSession(leader.pid())).isOne();
-		await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(child).isEmpty());
+		try {
+			leader.destroy();
+			leader.waitFor();
+			assertThat(ProcessHandle.of(child)).as("the orphaned child").isPresent();
+			assertThat(SessionReaper.killSession(leader.pid())).isOne();
+			await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(child).isEmpty());
+		}
+		finally {
+			ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+		}
 	}
 
 	@Test
