@@ -21,19 +21,23 @@ final class ReforkWindow {
 	}
 
 	/**
-	 * Records a refork at {@code now} if fewer than {@code limit} reforks happened within the
-	 * window ending at {@code now}.
+	 * Whether a refork at {@code now} would be within the limit.
 	 * @param now the current tick in nanoseconds
-	 * @return whether the refork is allowed (and recorded)
+	 * @return whether fewer than {@code limit} reforks happened within the window ending at
+	 * {@code now}
 	 */
-	boolean tryAcquire(long now) {
-		if (this.size == this.times.length && now - this.times[this.next] < this.durationNanos) {
-			return false;
-		}
+	boolean hasRoom(long now) {
+		return this.size < this.times.length || now - this.times[this.next] >= this.durationNanos;
+	}
+
+	/**
+	 * Records a refork at {@code now}.
+	 * @param now the current tick in nanoseconds
+	 */
+	void record(long now) {
 		this.times[this.next] = now;
 		this.next = (this.next + 1) % this.times.length;
 		this.size = Math.min(this.size + 1, this.times.length);
-		return true;
 	}
 
 	/**

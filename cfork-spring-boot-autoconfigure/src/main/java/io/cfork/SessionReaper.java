@@ -74,10 +74,6 @@ final class SessionReaper implements AutoCloseable {
 		}
 	}
 
-	static int killSession(long sessionId) {
-		return killSessions(Set.of(sessionId));
-	}
-
 	/**
 	 * Kills every process in the given sessions, but for a session whose id a live process holds as
 	 * its pid (then the dead worker's pid was reused, and the session is someone else's).

@@ -3,62 +3,226 @@ package io.cfork;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * One slot of the pool: the worker process at an index and its history. Mutable, and touched only
- * on the supervisor thread.
+ * One slot of the pool: the worker process at an index, its history, and its state machine.
+ * Mutable, and touched only on the supervisor thread.
+ * <p>
+ * Every change of {@link #state()} goes through one of the methods below, each legal only from
+ * the states it names; any other call is a bug in the pool and throws
+ * {@link IllegalStateException}.
+ * <pre>
+ * from                                        method        to
+ * NEW, BACKOFF, EXITED, SUSPENDED             started       STARTING
+ * STARTING                                    ready         RUNNING
+ * STARTING, RUNNING, STOPPING, RESTARTING,    stopping      STOPPING, RESTARTING or REMOVING
+ *   REMOVING
+ * STARTING, RUNNING, STOPPING, RESTARTING,    exited        NEW (fork again), BACKOFF, EXITED,
+ *   REMOVING (its process exited)                             SUSPENDED or REMOVED
+ * NEW, BACKOFF, EXITED, SUSPENDED             launchFailed  NEW, BACKOFF, EXITED, SUSPENDED or REMOVED
+ * BACKOFF                                     suspended     SUSPENDED (refork limit reached)
+ * NEW, BACKOFF, EXITED, SUSPENDED             halted        EXITED (the pool stops)
+ * NEW, BACKOFF, EXITED, SUSPENDED             removed       REMOVED (scale-down)
+ * </pre>
  */
 final class Slot {
 
 	final int index;
 
-	WorkerState state = WorkerState.STARTING;
+	private SlotState state = SlotState.NEW;
 
-	long id;
+	/** With {@link SlotState#RESTARTING}: why the slot is forked again. */
+	private @Nullable ForkCause restartCause;
 
-	int forks;
+	private long id;
 
-	@Nullable Process process;
+	private int forks;
 
-	long startNanos;
+	private @Nullable WorkerProcess process;
 
-	@Nullable Instant startedAt;
+	private long startNanos;
 
-	int youngDeaths;
+	private @Nullable Instant startedAt;
 
-	@Nullable WorkerExit lastExit;
+	private int youngDeaths;
 
-	/** Whether the slot was left EXITED by the refork limit, so that resuming the pool forks it. */
-	boolean resumable;
+	private @Nullable WorkerExit lastExit;
 
-	/** After an exit the pool asked for: fork again with this cause, or {@code null} not to. */
-	@Nullable ForkCause forkAfterStop;
-
-	/** The backoff delay, or the min-uptime timer that marks the worker RUNNING. */
-	@Nullable ScheduledFuture<?> timer;
+	/** The backoff delay, or the min-uptime timer that marks the worker ready. */
+	private @Nullable ScheduledFuture<?> timer;
 
 	/** The SIGKILL that follows a SIGTERM after the shutdown timeout. */
-	@Nullable ScheduledFuture<?> killTimer;
+	private @Nullable ScheduledFuture<?> killTimer;
 
 	/** Restart requests that complete when the slot is next forked. */
-	final List<CompletableFuture<WorkerSnapshot>> waiters = new ArrayList<>(0);
+	private final List<CompletableFuture<WorkerSnapshot>> waiters = new ArrayList<>(0);
 
 	Slot(int index) {
 		this.index = index;
+	}
+
+	SlotState state() {
+		return this.state;
+	}
+
+	boolean is(SlotState state) {
+		return this.state == state;
 	}
 
 	boolean isAlive() {
 		return this.process != null;
 	}
 
-	WorkerSnapshot snapshot() {
-		Process current = this.process;
-		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state,
-				this.startedAt, Math.max(0, this.forks - 1), this.lastExit);
+	@Nullable WorkerProcess process() {
+		return this.process;
+	}
+
+	@Nullable ForkCause restartCause() {
+		return this.restartCause;
+	}
+
+	long id() {
+		return this.id;
+	}
+
+	long startNanos() {
+		return this.startNanos;
+	}
+
+	int youngDeaths() {
+		return this.youngDeaths;
+	}
+
+	// ---- Transitions ------------------------------------------------------------------
+
+	/**
+	 * A process was started in the slot.
+	 */
+	void started(long id, WorkerProcess process, long nanos, Instant at) {
+		move(SlotState.FORKABLE, SlotState.STARTING);
+		forked(id, nanos, at);
+		this.process = process;
+	}
+
+	/**
+	 * A process could not be started in the slot; it counts as one that died at once.
+	 */
+	void launchFailed(long id, long nanos, Instant at, WorkerExit exit, SlotState next, int youngDeaths) {
+		require(SlotState.FORKABLE);
+		forked(id, nanos, at);
+		ended(exit, next, youngDeaths);
+	}
+
+	/**
+	 * The slot's process is ready (with no readiness check: it lived {@code min-uptime}).
+	 */
+	void ready() {
+		move(Set.of(SlotState.STARTING), SlotState.RUNNING);
+		this.timer = null;
+	}
+
+	/**
+	 * The pool asked the slot's process to stop.
+	 * @param next {@link SlotState#STOPPING}, {@link SlotState#RESTARTING} or
+	 * {@link SlotState#REMOVING}
+	 * @param cause with {@code RESTARTING}: why the slot is forked again
+	 */
+	void stopping(SlotState next, @Nullable ForkCause cause) {
+		if (!SlotState.STOPPING_STATES.contains(next) || (next == SlotState.RESTARTING) != (cause != null)) {
+			throw new IllegalStateException("Slot " + this.index + ": cannot stop to " + next + " with " + cause);
+		}
+		move(SlotState.ALIVE, next);
+		this.restartCause = cause;
+	}
+
+	/**
+	 * The slot's process exited.
+	 * @param exit how it ended
+	 * @param next what the pool decided: {@link SlotState#NEW} to fork again now,
+	 * {@link SlotState#BACKOFF}, {@link SlotState#EXITED}, {@link SlotState#SUSPENDED} or
+	 * {@link SlotState#REMOVED}
+	 * @param youngDeaths consecutive young deaths, this one included
+	 */
+	void exited(WorkerExit exit, SlotState next, int youngDeaths) {
+		require(SlotState.ALIVE);
+		cancelTimers();
+		this.process = null;
+		ended(exit, next, youngDeaths);
+	}
+
+	/**
+	 * The refork limit was reached while the slot waited out its backoff.
+	 */
+	void suspended() {
+		cancelTimers();
+		move(Set.of(SlotState.BACKOFF), SlotState.SUSPENDED);
+	}
+
+	/**
+	 * The pool stops while the slot has no process.
+	 */
+	void halted() {
+		cancelTimers();
+		move(SlotState.FORKABLE, SlotState.EXITED);
+	}
+
+	/**
+	 * A scale-down removes the slot while it has no process.
+	 */
+	void removed() {
+		cancelTimers();
+		move(SlotState.FORKABLE, SlotState.REMOVED);
+	}
+
+	/**
+	 * Forgets the slot's young deaths: an operator forks it again.
+	 */
+	void forgive() {
+		this.youngDeaths = 0;
+	}
+
+	private void forked(long id, long nanos, Instant at) {
+		cancelTimers();
+		this.id = id;
+		this.forks++;
+		this.startNanos = nanos;
+		this.startedAt = at;
+	}
+
+	private void ended(WorkerExit exit, SlotState next, int youngDeaths) {
+		if (SlotState.ALIVE.contains(next)) {
+			throw new IllegalStateException("Slot " + this.index + ": an exit cannot lead to " + next);
+		}
+		this.lastExit = exit;
+		this.youngDeaths = youngDeaths;
+		this.restartCause = null;
+		this.state = next;
+	}
+
+	private void move(Set<SlotState> from, SlotState to) {
+		require(from);
+		this.state = to;
+	}
+
+	private void require(Set<SlotState> from) {
+		if (!from.contains(this.state)) {
+			throw new IllegalStateException("Slot " + this.index + " is " + this.state + ", expected one of " + from);
+		}
+	}
+
+	// ---- Timers and waiters -------------------------------------------------------------
+
+	void setTimer(@Nullable ScheduledFuture<?> timer) {
+		this.timer = timer;
+	}
+
+	void setKillTimer(@Nullable ScheduledFuture<?> killTimer) {
+		this.killTimer = killTimer;
 	}
 
 	void cancelTimers() {
@@ -70,6 +234,10 @@ final class Slot {
 			this.killTimer.cancel(false);
 			this.killTimer = null;
 		}
+	}
+
+	void addWaiter(CompletableFuture<WorkerSnapshot> waiter) {
+		this.waiters.add(waiter);
 	}
 
 	/**
@@ -90,6 +258,12 @@ final class Slot {
 	void failWaiters(RuntimeException ex) {
 		this.waiters.forEach((waiter) -> waiter.completeExceptionally(ex));
 		this.waiters.clear();
+	}
+
+	WorkerSnapshot snapshot() {
+		WorkerProcess current = this.process;
+		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state.shown(),
+				this.startedAt, Math.max(0, this.forks - 1), this.lastExit);
 	}
 
 }

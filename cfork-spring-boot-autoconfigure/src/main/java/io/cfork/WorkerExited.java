@@ -2,17 +2,19 @@ package io.cfork;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A worker process exited.
  *
  * @param worker the slot after the exit (its {@link WorkerSnapshot#lastExit()} is this exit)
  * @param id the id of the fork that exited
- * @param pid the process id that exited ({@code 0} if the process never started)
+ * @param pid the process id that exited, or {@code null} if the process never started
  * @param exit how it ended
  * @param lifetime how long it lived
  * @param reforked whether the pool will refork the slot (at once or after a backoff delay)
  */
-public record WorkerExited(WorkerSnapshot worker, long id, long pid, WorkerExit exit, Duration lifetime,
+public record WorkerExited(WorkerSnapshot worker, long id, @Nullable Long pid, WorkerExit exit, Duration lifetime,
 		boolean reforked) {
 
 	/**

@@ -2,6 +2,7 @@ package io.cfork;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class SessionReaperTests {
 			leader.destroy();
 			leader.waitFor();
 			assertThat(ProcessHandle.of(child)).as("the orphaned child").isPresent();
-			assertThat(SessionReaper.killSession(leader.pid())).isOne();
+			assertThat(SessionReaper.killSessions(Set.of(leader.pid()))).isOne();
 			await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(child).isEmpty());
 		}
 		finally {
@@ -52,7 +53,7 @@ class SessionReaperTests {
 		Process leader = new ProcessBuilder("setsid", "sh", "-c", "sleep 3600; echo unreachable").start();
 		try {
 			await().atMost(Duration.ofSeconds(10)).until(() -> leader.children().findAny().isPresent());
-			assertThat(SessionReaper.killSession(leader.pid())).isZero();
+			assertThat(SessionReaper.killSessions(Set.of(leader.pid()))).isZero();
 			assertThat(leader.children().count()).isOne();
 		}
 		finally {

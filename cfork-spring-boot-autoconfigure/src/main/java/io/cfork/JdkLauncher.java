@@ -9,13 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts worker processes. On Linux each worker is started through util-linux's {@code setpriv
+ * Starts workers with the JDK's {@link ProcessBuilder}. On Linux each worker is started through util-linux's {@code setpriv
  * --pdeathsig KILL} and {@code setsid}, which both exec in place (the worker keeps their pid):
  * <ul>
  * <li>the parent-death signal kills the worker if the master dies, even by SIGKILL. It fires when
@@ -25,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * away from workers: the master stops them itself, in order.</li>
  * </ul>
  */
-final class ProcessLauncher {
+final class JdkLauncher implements WorkerLauncher {
 
-	private static final Logger logger = LoggerFactory.getLogger(ProcessLauncher.class);
+	private static final Logger logger = LoggerFactory.getLogger(JdkLauncher.class);
 
 	private static final File DEV_NULL = new File(isWindows() ? "NUL" : "/dev/null");
 
@@ -37,13 +38,13 @@ final class ProcessLauncher {
 
 	private final Map<String, String> env;
 
-	private final boolean captureOutput;
+	private final @Nullable WorkerOutput output;
 
 	private final boolean ownSession;
 
 	private final String masterPid = Long.toString(ProcessHandle.current().pid());
 
-	ProcessLauncher(PoolOptions options) {
+	JdkLauncher(PoolOptions options) {
 		String setpriv = isLinux() ? findTool("setpriv") : null;
 		String setsid = isLinux() ? findTool("setsid") : null;
 		if (isLinux() && setpriv == null) {
@@ -65,18 +66,11 @@ final class ProcessLauncher {
 		this.ownSession = setsid != null;
 		this.directory = (options.workingDirectory() != null) ? options.workingDirectory().toFile() : null;
 		this.env = options.env();
-		this.captureOutput = options.output() != null;
+		this.output = options.output();
 	}
 
-	/**
-	 * Starts a worker.
-	 * @param index its slot index
-	 * @param id its fork id
-	 * @param count the pool's desired count
-	 * @return the started process
-	 * @throws IOException if the process could not be started
-	 */
-	Process launch(int index, long id, int count) throws IOException {
+	@Override
+	public WorkerProcess launch(int index, long id, int count) throws IOException {
 		ProcessBuilder builder = new ProcessBuilder(this.commandLine);
 		if (this.directory != null) {
 			builder.directory(this.directory);
@@ -88,21 +82,27 @@ final class ProcessLauncher {
 		environment.put(WorkerEnvironment.WORKER_COUNT, Integer.toString(count));
 		environment.put(WorkerEnvironment.MASTER_PID, this.masterPid);
 		builder.redirectInput(Redirect.from(DEV_NULL));
-		if (this.captureOutput) {
+		if (this.output != null) {
 			builder.redirectErrorStream(true);
 		}
 		else {
 			builder.redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD);
 		}
-		return builder.start();
+		Process process = builder.start();
+		if (this.output != null) {
+			OutputPump.start(process, index, this.output);
+		}
+		return new JdkWorkerProcess(process);
 	}
 
-	/**
-	 * Whether each worker leads a session of its own, whose id is the worker's pid.
-	 * @return whether workers get their own session
-	 */
-	boolean ownSession() {
+	@Override
+	public boolean ownSession() {
 		return this.ownSession;
+	}
+
+	@Override
+	public void close() {
+		// Nothing held: each process's reaper and output threads end with the process.
 	}
 
 	private static @Nullable String findTool(String name) {
@@ -117,6 +117,35 @@ final class ProcessLauncher {
 
 	private static boolean isLinux() {
 		return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
+	}
+
+	/**
+	 * A {@link Process} seen as a {@link WorkerProcess}.
+	 */
+	private record JdkWorkerProcess(Process process) implements WorkerProcess {
+
+		@Override
+		public long pid() {
+			return this.process.pid();
+		}
+
+		@Override
+		public void onExit(IntConsumer exitCode) {
+			// The JDK completes onExit() on its reaper thread: only hand the code on from there.
+			this.process.onExit().whenComplete((ignored, ex) -> exitCode.accept(this.process.exitValue()));
+		}
+
+		@Override
+		public void terminate() {
+			this.process.destroy();
+		}
+
+		@Override
+		public void kill() {
+			this.process.descendants().forEach(ProcessHandle::destroyForcibly);
+			this.process.destroyForcibly();
+		}
+
 	}
 
 	private static boolean isWindows() {

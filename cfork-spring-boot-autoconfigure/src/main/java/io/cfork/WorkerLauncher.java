@@ -1,0 +1,38 @@
+package io.cfork;
+
+import java.io.IOException;
+
+/**
+ * Starts worker processes. Every process it starts carries the pool's environment
+ * ({@link WorkerEnvironment}), and, where the platform allows, dies with the master and leads a
+ * session of its own.
+ * <p>
+ * Called only on the pool's supervisor thread: the Linux parent-death signal fires when the thread
+ * that forked a child ends, so the forking thread must live as long as the pool.
+ */
+interface WorkerLauncher extends AutoCloseable {
+
+	/**
+	 * Starts a worker.
+	 * @param index its slot index
+	 * @param id its fork id
+	 * @param count the pool's desired count
+	 * @return the started process
+	 * @throws IOException if the process could not be started
+	 */
+	WorkerProcess launch(int index, long id, int count) throws IOException;
+
+	/**
+	 * Whether each worker leads a session of its own, whose id is the worker's pid.
+	 * @return whether workers get their own session
+	 */
+	boolean ownSession();
+
+	/**
+	 * Releases what the launcher holds (threads, descriptors). Processes it started are not
+	 * touched: the pool stops them first.
+	 */
+	@Override
+	void close();
+
+}
