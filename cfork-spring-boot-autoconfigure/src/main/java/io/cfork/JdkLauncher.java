@@ -82,17 +82,15 @@ final class JdkLauncher implements WorkerLauncher {
 		environment.put(WorkerEnvironment.WORKER_COUNT, Integer.toString(count));
 		environment.put(WorkerEnvironment.MASTER_PID, this.masterPid);
 		builder.redirectInput(Redirect.from(DEV_NULL));
-		if (this.output != null) {
-			builder.redirectErrorStream(true);
-		}
-		else {
+		if (this.output == null) {
 			builder.redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD);
+			return new JdkWorkerProcess(builder.start(), null);
 		}
 		Process process = builder.start();
-		if (this.output != null) {
-			OutputPump.start(process, index, this.output);
-		}
-		return new JdkWorkerProcess(process);
+		OutputPump.start(process.getInputStream(), index, process.pid(), WorkerOutput.Stream.STDOUT, this.output);
+		OutputPump stderr = OutputPump.start(process.getErrorStream(), index, process.pid(),
+				WorkerOutput.Stream.STDERR, this.output);
+		return new JdkWorkerProcess(process, stderr);
 	}
 
 	@Override
@@ -102,7 +100,7 @@ final class JdkLauncher implements WorkerLauncher {
 
 	@Override
 	public void close() {
-		// Nothing held: each process's reaper and output threads end with the process.
+		// Nothing held: each process's reaper and output threads end with the process and its pipes.
 	}
 
 	private static @Nullable String findTool(String name) {
@@ -122,7 +120,7 @@ final class JdkLauncher implements WorkerLauncher {
 	/**
 	 * A {@link Process} seen as a {@link WorkerProcess}.
 	 */
-	private record JdkWorkerProcess(Process process) implements WorkerProcess {
+	private record JdkWorkerProcess(Process process, @Nullable OutputPump stderr) implements WorkerProcess {
 
 		@Override
 		public long pid() {
@@ -144,6 +142,11 @@ final class JdkLauncher implements WorkerLauncher {
 		public void kill() {
 			this.process.descendants().forEach(ProcessHandle::destroyForcibly);
 			this.process.destroyForcibly();
+		}
+
+		@Override
+		public @Nullable String lastErrorLine() {
+			return (this.stderr != null) ? this.stderr.lastLine() : null;
 		}
 
 	}

@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.util.Arrays;
+import java.util.Locale;
+
+import org.jspecify.annotations.Nullable;
 
 /**
- * Reads a worker's merged output on a thread of its own and hands it on line by line. It drains
- * the pipe so the worker never blocks on a full pipe, and it is never waited for: a grandchild
- * that keeps the pipe open cannot hold up the handling of the worker's exit.
+ * Reads one of a worker's output streams on a thread of its own and hands it on line by line. It
+ * drains the pipe so the worker never blocks on a full pipe, and it is never waited for: a
+ * grandchild that keeps the pipe open cannot hold up the handling of the worker's exit. The last
+ * line read is kept, so the exit of a worker that died young can quote it without waiting.
  */
 final class OutputPump implements Runnable {
 
@@ -20,22 +24,46 @@ final class OutputPump implements Runnable {
 
 	private final long pid;
 
+	private final WorkerOutput.Stream stream;
+
 	private final WorkerOutput output;
 
 	private final Charset charset = Charset.defaultCharset();
 
-	private OutputPump(InputStream in, int index, long pid, WorkerOutput output) {
+	private volatile @Nullable String lastLine;
+
+	private OutputPump(InputStream in, int index, long pid, WorkerOutput.Stream stream, WorkerOutput output) {
 		this.in = in;
 		this.index = index;
 		this.pid = pid;
+		this.stream = stream;
 		this.output = output;
 	}
 
-	static void start(Process process, int index, WorkerOutput output) {
-		OutputPump pump = new OutputPump(process.getInputStream(), index, process.pid(), output);
-		Thread thread = new Thread(null, pump, "cfork-output-" + index + "-" + process.pid(), 256 * 1024);
+	/**
+	 * Starts pumping one stream of a process.
+	 * @param in the stream
+	 * @param index the worker's slot index
+	 * @param pid the worker's pid
+	 * @param stream which stream it is
+	 * @param output where its lines go
+	 * @return the pump
+	 */
+	static OutputPump start(InputStream in, int index, long pid, WorkerOutput.Stream stream, WorkerOutput output) {
+		OutputPump pump = new OutputPump(in, index, pid, stream, output);
+		String name = "cfork-" + stream.name().toLowerCase(Locale.ROOT) + "-" + index + "-" + pid;
+		Thread thread = new Thread(null, pump, name, 256 * 1024);
 		thread.setDaemon(true);
 		thread.start();
+		return pump;
+	}
+
+	/**
+	 * The last line read so far.
+	 * @return the line, or {@code null} if none was
+	 */
+	@Nullable String lastLine() {
+		return this.lastLine;
 	}
 
 	@Override
@@ -72,8 +100,10 @@ final class OutputPump implements Runnable {
 
 	private void emit(byte[] line, int length) {
 		int end = (length > 0 && line[length - 1] == '\r') ? length - 1 : length;
+		String text = new String(line, 0, end, this.charset);
+		this.lastLine = text;
 		try {
-			this.output.line(this.index, this.pid, new String(line, 0, end, this.charset));
+			this.output.line(this.index, this.pid, this.stream, text);
 		}
 		catch (RuntimeException ex) {
 			// A failing receiver must not stop the draining of the pipe.

@@ -2,6 +2,8 @@ package io.cfork;
 
 import java.util.function.IntConsumer;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A running worker process, however it was started ({@link WorkerLauncher}). The pool sees a
  * worker only through this: its pid, its exit, and the two signals it sends.
@@ -31,5 +33,12 @@ interface WorkerProcess {
 	 * Kills the process and its descendants: SIGKILL.
 	 */
 	void kill();
+
+	/**
+	 * The last line read so far from the process's standard error; read without waiting for the
+	 * pipe, so lines still in it are not seen.
+	 * @return the line, or {@code null} if none was read (or output is not captured)
+	 */
+	@Nullable String lastErrorLine();
 
 }

@@ -64,7 +64,7 @@ class WorkerPoolManagerTests {
 		start(shell("echo \"hello from $CFORK_WORKER_INDEX of $CFORK_WORKER_COUNT\"; exec sleep 3600"),
 				(options) -> options.count(3)
 					.env(java.util.Map.of("GREETING", "hi"))
-					.output((index, pid, line) -> lines.add(index + "/" + pid + ": " + line)));
+					.output((index, pid, stream, line) -> lines.add(index + "/" + pid + ": " + line)));
 		PoolSnapshot snapshot = this.pool.snapshot();
 		assertThat(snapshot.alive()).isEqualTo(3);
 		assertThat(snapshot.workers()).extracting(WorkerSnapshot::index).containsExactly(0, 1, 2);

@@ -8,6 +8,9 @@ import io.cfork.WorkerCommand;
 import io.cfork.WorkerOutput;
 import org.jspecify.annotations.Nullable;
 
+import org.slf4j.event.Level;
+
+import org.springframework.boot.logging.LogLevel;
 import org.springframework.util.StringUtils;
 
 /**
@@ -27,13 +30,26 @@ final class CforkPoolOptions {
 			.minUptime(properties.getMinUptime())
 			.env(properties.getEnv())
 			.workingDirectory(properties.getWorkingDirectory())
-			.output(properties.isSilent() ? null : WorkerOutput.toLog())
+			.output(properties.isSilent() ? null
+					: WorkerOutput.toLog(level(properties.getLog().getStdoutLevel()),
+							level(properties.getLog().getStderrLevel())))
 			.shutdownTimeout(properties.getShutdownTimeout())
 			.classLoader(classLoader);
 		if (properties.getCount() != null) {
 			builder.count(properties.getCount());
 		}
 		return builder.build();
+	}
+
+	private static @Nullable Level level(LogLevel level) {
+		return switch (level) {
+			case TRACE -> Level.TRACE;
+			case DEBUG -> Level.DEBUG;
+			case INFO -> Level.INFO;
+			case WARN -> Level.WARN;
+			case ERROR, FATAL -> Level.ERROR;
+			case OFF -> null;
+		};
 	}
 
 	private static WorkerCommand command(CforkProperties properties) {

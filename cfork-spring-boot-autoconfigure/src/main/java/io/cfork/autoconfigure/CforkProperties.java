@@ -10,6 +10,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.logging.LogLevel;
 
 /**
  * Configuration of the worker pool ({@code cfork.*}).
@@ -62,6 +63,8 @@ public class CforkProperties {
 	private Duration duration = Duration.ofSeconds(60);
 
 	private final Backoff backoff = new Backoff();
+
+	private final Log log = new Log();
 
 	/**
 	 * Minimum lifetime of a worker for it to be reforked at once and its backoff reset. A worker
@@ -163,6 +166,10 @@ public class CforkProperties {
 		return this.backoff;
 	}
 
+	public Log getLog() {
+		return this.log;
+	}
+
 	public Duration getMinUptime() {
 		return this.minUptime;
 	}
@@ -246,6 +253,39 @@ public class CforkProperties {
 
 		public void setJvmArgs(List<String> jvmArgs) {
 			this.jvmArgs = jvmArgs;
+		}
+
+	}
+
+	/**
+	 * How workers' output is logged (logger 'cfork.worker'), unless 'cfork.silent' is set.
+	 */
+	public static class Log {
+
+		/**
+		 * Level of the lines a worker prints on standard output.
+		 */
+		private LogLevel stdoutLevel = LogLevel.INFO;
+
+		/**
+		 * Level of the lines a worker prints on standard error.
+		 */
+		private LogLevel stderrLevel = LogLevel.WARN;
+
+		public LogLevel getStdoutLevel() {
+			return this.stdoutLevel;
+		}
+
+		public void setStdoutLevel(LogLevel stdoutLevel) {
+			this.stdoutLevel = stdoutLevel;
+		}
+
+		public LogLevel getStderrLevel() {
+			return this.stderrLevel;
+		}
+
+		public void setStderrLevel(LogLevel stderrLevel) {
+			this.stderrLevel = stderrLevel;
 		}
 
 	}

@@ -20,7 +20,8 @@ class CforkPropertiesTests {
 	private static final List<String> CONTRACT = List.of("cfork.enabled", "cfork.exec", "cfork.args",
 			"cfork.java.main-class", "cfork.java.class-path", "cfork.java.jvm-args", "cfork.count", "cfork.refork",
 			"cfork.stop-exit-codes", "cfork.limit", "cfork.duration", "cfork.backoff.initial", "cfork.backoff.max",
-			"cfork.min-uptime", "cfork.env", "cfork.working-directory", "cfork.silent", "cfork.shutdown-timeout");
+			"cfork.min-uptime", "cfork.env", "cfork.working-directory", "cfork.silent", "cfork.shutdown-timeout",
+			"cfork.log.stdout-level", "cfork.log.stderr-level");
 
 	@Test
 	void everyPropertyOfTheContractHasMetadataWithADescription() throws Exception {
@@ -46,7 +47,9 @@ class CforkPropertiesTests {
 			.containsEntry("cfork.backoff.max", "30s")
 			.containsEntry("cfork.min-uptime", "5s")
 			.containsEntry("cfork.silent", false)
-			.containsEntry("cfork.shutdown-timeout", "10s");
+			.containsEntry("cfork.shutdown-timeout", "10s")
+			.containsEntry("cfork.log.stdout-level", "info")
+			.containsEntry("cfork.log.stderr-level", "warn");
 	}
 
 	private static List<Map<String, Object>> metadata() throws Exception {
