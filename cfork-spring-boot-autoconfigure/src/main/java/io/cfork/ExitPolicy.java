@@ -9,6 +9,12 @@ import org.jspecify.annotations.Nullable;
  * Decides what happens when a worker exits: a pure function of the slot's state, the exit and the
  * pool's options, with no clock and no process, so every outcome is tested in plain unit tests.
  * The supervisor applies the outcome.
+ * <p>
+ * A worker the pool asked to stop is not reforked: the slot stays empty, is removed, or is forked
+ * again, as the stop asked. Any other exit is unexpected: with {@code refork} off or a stop exit
+ * code the slot stays empty; past the refork limit it is suspended until an operator resumes the
+ * pool; otherwise it is reforked, at once if the worker was ready, else after a backoff that
+ * doubles with each consecutive young death.
  */
 final class ExitPolicy {
 
@@ -16,22 +22,17 @@ final class ExitPolicy {
 
 	private final Set<Integer> stopExitCodes;
 
-	private final Duration minUptime;
-
 	private final Duration backoffInitial;
 
 	private final Duration backoffMax;
 
 	ExitPolicy(PoolOptions options) {
-		this(options.refork(), options.stopExitCodes(), options.minUptime(), options.backoffInitial(),
-				options.backoffMax());
+		this(options.refork(), options.stopExitCodes(), options.backoffInitial(), options.backoffMax());
 	}
 
-	ExitPolicy(boolean refork, Set<Integer> stopExitCodes, Duration minUptime, Duration backoffInitial,
-			Duration backoffMax) {
+	ExitPolicy(boolean refork, Set<Integer> stopExitCodes, Duration backoffInitial, Duration backoffMax) {
 		this.refork = refork;
 		this.stopExitCodes = Set.copyOf(stopExitCodes);
-		this.minUptime = minUptime;
 		this.backoffInitial = backoffInitial;
 		this.backoffMax = backoffMax;
 	}
@@ -56,7 +57,8 @@ final class ExitPolicy {
 			default:
 				break;
 		}
-		boolean young = exit.launchFailed() || exit.lifetime().compareTo(this.minUptime) < 0;
+		// Died young: before it was ready (a launch failure dies at once).
+		boolean young = exit.launchFailed() || exit.state() != SlotState.RUNNING;
 		int youngDeaths = young ? exit.youngDeaths() + 1 : 0;
 		if (!this.refork) {
 			return ExitOutcome.unexpected(SlotState.EXITED, youngDeaths, Duration.ZERO,
@@ -83,12 +85,11 @@ final class ExitPolicy {
 	 * @param poolStopping whether the pool is stopping
 	 * @param launchFailed whether the process could not be started at all
 	 * @param code the exit code
-	 * @param lifetime how long the process lived
 	 * @param youngDeaths the slot's consecutive young deaths before this exit
 	 * @param limitReached whether a refork now would pass the refork limit (or the pool gave up)
 	 */
 	record Exit(SlotState state, @Nullable ForkCause restartCause, boolean poolStopping, boolean launchFailed,
-			int code, Duration lifetime, int youngDeaths, boolean limitReached) {
+			int code, int youngDeaths, boolean limitReached) {
 	}
 
 }

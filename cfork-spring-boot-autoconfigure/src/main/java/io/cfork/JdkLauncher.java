@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 import org.jspecify.annotations.Nullable;
@@ -29,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class JdkLauncher implements WorkerLauncher {
 
 	private static final Logger logger = LoggerFactory.getLogger(JdkLauncher.class);
+
+	/** How long an exit waits at most for the worker's stderr to be read to its end. */
+	private static final long STDERR_DRAIN_MILLIS = 50;
 
 	private static final File DEV_NULL = new File(isWindows() ? "NUL" : "/dev/null");
 
@@ -129,8 +134,17 @@ final class JdkLauncher implements WorkerLauncher {
 
 		@Override
 		public void onExit(IntConsumer exitCode) {
-			// The JDK completes onExit() on its reaper thread: only hand the code on from there.
-			this.process.onExit().whenComplete((ignored, ex) -> exitCode.accept(this.process.exitValue()));
+			// The JDK completes onExit() on its reaper thread: only hand the code on from there. What
+			// the worker printed on stderr before it died is in the pipe: give the pump a moment to
+			// read it, so the exit can quote why the worker died, but never wait on a pipe that a
+			// grandchild keeps open.
+			OutputPump stderr = this.stderr;
+			CompletableFuture<?> exited = this.process.onExit();
+			if (stderr != null) {
+				exited = exited.thenCompose((ignored) -> stderr.finished()
+					.completeOnTimeout(null, STDERR_DRAIN_MILLIS, TimeUnit.MILLISECONDS));
+			}
+			exited.whenComplete((ignored, ex) -> exitCode.accept(this.process.exitValue()));
 		}
 
 		@Override
@@ -146,7 +160,7 @@ final class JdkLauncher implements WorkerLauncher {
 
 		@Override
 		public @Nullable String lastErrorLine() {
-			return (this.stderr != null) ? this.stderr.lastLine() : null;
+			return (this.stderr != null) ? this.stderr.errorLine() : null;
 		}
 
 	}

@@ -5,14 +5,16 @@ import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
 
 /**
  * Reads one of a worker's output streams on a thread of its own and hands it on line by line. It
  * drains the pipe so the worker never blocks on a full pipe, and it is never waited for: a
- * grandchild that keeps the pipe open cannot hold up the handling of the worker's exit. The last
- * line read is kept, so the exit of a worker that died young can quote it without waiting.
+ * grandchild that keeps the pipe open cannot hold up the handling of the worker's exit. Of standard
+ * error it remembers the line that best says why the worker died ({@link ErrorLines}), so the exit
+ * of a worker that died young can quote it without waiting.
  */
 final class OutputPump implements Runnable {
 
@@ -30,7 +32,9 @@ final class OutputPump implements Runnable {
 
 	private final Charset charset = Charset.defaultCharset();
 
-	private volatile @Nullable String lastLine;
+	private final @Nullable ErrorLines errorLines;
+
+	private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
 	private OutputPump(InputStream in, int index, long pid, WorkerOutput.Stream stream, WorkerOutput output) {
 		this.in = in;
@@ -38,6 +42,7 @@ final class OutputPump implements Runnable {
 		this.pid = pid;
 		this.stream = stream;
 		this.output = output;
+		this.errorLines = (stream == WorkerOutput.Stream.STDERR) ? new ErrorLines() : null;
 	}
 
 	/**
@@ -59,11 +64,11 @@ final class OutputPump implements Runnable {
 	}
 
 	/**
-	 * The last line read so far.
-	 * @return the line, or {@code null} if none was
+	 * Of the lines read so far from standard error, the one that best says why the worker died.
+	 * @return the line, or {@code null} if none was read or this pump reads standard output
 	 */
-	@Nullable String lastLine() {
-		return this.lastLine;
+	@Nullable String errorLine() {
+		return (this.errorLines != null) ? this.errorLines.best() : null;
 	}
 
 	@Override
@@ -96,12 +101,24 @@ final class OutputPump implements Runnable {
 		if (length > 0) {
 			emit(line, length);
 		}
+		this.finished.complete(null);
+	}
+
+	/**
+	 * Completes once the stream is read to its end (every process holding the pipe has closed
+	 * it).
+	 * @return a copy of the completion, safe to time out
+	 */
+	CompletableFuture<Void> finished() {
+		return this.finished.copy();
 	}
 
 	private void emit(byte[] line, int length) {
 		int end = (length > 0 && line[length - 1] == '\r') ? length - 1 : length;
 		String text = new String(line, 0, end, this.charset);
-		this.lastLine = text;
+		if (this.errorLines != null) {
+			this.errorLines.add(text);
+		}
 		try {
 			this.output.line(this.index, this.pid, this.stream, text);
 		}

@@ -10,13 +10,15 @@ import java.util.Optional;
  * @param status the pool's status
  * @param desired how many workers the pool keeps alive
  * @param alive how many worker processes are alive (including those being stopped)
+ * @param ready how many workers are ready: with no readiness check, alive for at least
+ * {@code min-uptime}
  * @param reforks how many times a worker was reforked in the pool's life
  * @param limit the refork limit and whether it was reached
  * @param command the command line each worker runs
  * @param workers the slots, ordered by index (slots being removed by a scale-down included)
  */
-public record PoolSnapshot(PoolStatus status, int desired, int alive, long reforks, Limit limit, List<String> command,
-		List<WorkerSnapshot> workers) {
+public record PoolSnapshot(PoolStatus status, int desired, int alive, int ready, long reforks, Limit limit,
+		List<String> command, List<WorkerSnapshot> workers) {
 
 	public PoolSnapshot {
 		command = List.copyOf(command);
@@ -39,6 +41,14 @@ public record PoolSnapshot(PoolStatus status, int desired, int alive, long refor
 	 */
 	public int count(WorkerState state) {
 		return (int) this.workers.stream().filter((worker) -> worker.state() == state).count();
+	}
+
+	/**
+	 * How many slots are crash-looping ({@link WorkerSnapshot#crashLoop()}).
+	 * @return the number of slots
+	 */
+	public int crashLooping() {
+		return (int) this.workers.stream().filter(WorkerSnapshot::crashLoop).count();
 	}
 
 	/**

@@ -119,11 +119,13 @@ final class Slot {
 	}
 
 	/**
-	 * The slot's process is ready (with no readiness check: it lived {@code min-uptime}).
+	 * The slot's process is ready (with no readiness check: it lived {@code min-uptime}); it is no
+	 * longer in a crash loop.
 	 */
 	void ready() {
 		move(Set.of(SlotState.STARTING), SlotState.RUNNING);
 		this.timer = null;
+		this.youngDeaths = 0;
 	}
 
 	/**
@@ -263,7 +265,11 @@ final class Slot {
 	WorkerSnapshot snapshot() {
 		WorkerProcess current = this.process;
 		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state.shown(),
-				this.startedAt, Math.max(0, this.forks - 1), this.lastExit);
+				this.startedAt, Math.max(0, this.forks - 1), this.lastExit, isCrashLooping());
+	}
+
+	boolean isCrashLooping() {
+		return this.youngDeaths >= WorkerSnapshot.CRASH_LOOP_DEATHS;
 	}
 
 }

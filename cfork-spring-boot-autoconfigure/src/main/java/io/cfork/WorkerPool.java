@@ -55,7 +55,8 @@ final class WorkerPool {
 
 	private boolean gaveUp;
 
-	private boolean startingUp = true;
+	/** Until every worker of the first start was ready, or one of them failed first. */
+	private boolean firstStart = true;
 
 	private @Nullable CompletableFuture<Void> stopped;
 
@@ -80,7 +81,7 @@ final class WorkerPool {
 	 * The snapshot of a pool that is not running.
 	 */
 	static PoolSnapshot notStarted(PoolOptions options) {
-		return new PoolSnapshot(PoolStatus.STOPPED, options.count(), 0, 0,
+		return new PoolSnapshot(PoolStatus.STOPPED, options.count(), 0, 0, 0,
 				new PoolSnapshot.Limit(options.limit(), options.duration(), false), options.command().commandLine(),
 				List.of());
 	}
@@ -189,7 +190,7 @@ final class WorkerPool {
 			long seen = System.nanoTime();
 			execute(() -> {
 				if (slot.process() == process) {
-					exited(slot, process.pid(), code, seen);
+					exited(slot, process, code, seen);
 				}
 			});
 		});
@@ -210,35 +211,38 @@ final class WorkerPool {
 	}
 
 	private void checkStarted() {
-		if (this.startingUp && this.slots.values().stream().allMatch((s) -> s.is(SlotState.RUNNING))) {
-			this.startingUp = false;
+		if (this.firstStart && this.slots.values().stream().allMatch((s) -> s.is(SlotState.RUNNING))) {
+			this.firstStart = false;
 		}
 	}
 
 	private void launchFailed(Slot slot, long id, String error) {
 		long now = System.nanoTime();
 		WorkerExit exit = new WorkerExit(WorkerExit.LAUNCH_FAILED, null, true, this.clock.instant(), error);
-		ExitOutcome outcome = decide(slot, true, exit.code(), Duration.ZERO, now);
+		ExitOutcome outcome = decide(slot, true, exit.code(), now);
 		slot.launchFailed(id, now, exit.at(), exit, outcome.next(), outcome.youngDeaths());
-		apply(slot, null, exit, Duration.ZERO, outcome, now);
+		apply(slot, null, exit, Duration.ZERO, outcome, now, null);
 	}
 
-	private void exited(Slot slot, long pid, int code, long seen) {
+	private void exited(Slot slot, WorkerProcess process, int code, long seen) {
 		Duration lifetime = Duration.ofNanos(Math.max(0, seen - slot.startNanos()));
 		if (this.sessionReaper != null) {
-			this.sessionReaper.reap(pid);
+			this.sessionReaper.reap(process.pid());
 		}
-		ExitOutcome outcome = decide(slot, false, code, lifetime, seen);
+		boolean young = !slot.is(SlotState.RUNNING);
+		ExitOutcome outcome = decide(slot, false, code, seen);
 		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), outcome.unexpected(), this.clock.instant(),
 				null);
 		slot.exited(exit, outcome.next(), outcome.youngDeaths());
-		apply(slot, pid, exit, lifetime, outcome, seen);
+		// A worker that died young most often says why on stderr: quote what was read by now.
+		String lastError = (outcome.unexpected() && young) ? process.lastErrorLine() : null;
+		apply(slot, process.pid(), exit, lifetime, outcome, seen, lastError);
 	}
 
-	private ExitOutcome decide(Slot slot, boolean launchFailed, int code, Duration lifetime, long now) {
+	private ExitOutcome decide(Slot slot, boolean launchFailed, int code, long now) {
 		boolean limitReached = this.gaveUp || !this.window.hasRoom(now);
 		return this.policy.decide(new ExitPolicy.Exit(slot.state(), slot.restartCause(), this.phase != Phase.RUNNING,
-				launchFailed, code, lifetime, slot.youngDeaths(), limitReached));
+				launchFailed, code, slot.youngDeaths(), limitReached));
 	}
 
 	/**
@@ -246,11 +250,20 @@ final class WorkerPool {
 	 * schedules the refork, gives up, removes the slot or forks it again.
 	 */
 	private void apply(Slot slot, @Nullable Long pid, WorkerExit exit, Duration lifetime, ExitOutcome outcome,
-			long seen) {
+			long seen, @Nullable String lastError) {
 		String pidText = (pid != null) ? "pid " + pid : "never started";
+		String quoted = (lastError != null) ? ": " + ControlCharacters.escape(lastError) : "";
 		if (outcome.unexpected()) {
-			logger.warn("Worker {} ({}) exited with {}; {}", slot.index, pidText, exit.describe(),
+			logger.warn("Worker {} ({}) exited with {}{}; {}", slot.index, pidText, exit.describe(), quoted,
 					outcome.description());
+			this.firstStart = false;
+			if (outcome.youngDeaths() == WorkerSnapshot.CRASH_LOOP_DEATHS) {
+				logger.error("Worker {} is crash-looping: its last {} processes died before they were ready{}. "
+						+ "It keeps being reforked with a growing delay (up to {}); fix the cause and restart it.",
+						slot.index, WorkerSnapshot.CRASH_LOOP_DEATHS,
+						(lastError != null) ? "; last error: " + ControlCharacters.escape(lastError) : "",
+						Durations.format(this.options.backoffMax()));
+			}
 		}
 		else {
 			logger.info("Worker {} ({}) exited with {}; {}", slot.index, pidText, exit.describe(),
@@ -288,14 +301,15 @@ final class WorkerPool {
 
 	private void giveUp() {
 		this.gaveUp = true;
+		logger.error("Refork limit reached: {} reforks within {} ({} since the pool started). No worker will be "
+				+ "reforked until a worker is restarted or the pool is scaled; workers still alive keep running.",
+				this.options.limit(), Durations.format(this.options.duration()), this.reforks);
 		for (Slot slot : this.slots.values()) {
 			if (slot.is(SlotState.BACKOFF)) {
 				slot.suspended();
+				logger.warn("Worker {}: refork cancelled, the refork limit was reached during its backoff", slot.index);
 			}
 		}
-		logger.error("Refork limit reached: {} reforks within {}. No worker will be reforked until a worker is "
-				+ "restarted or the pool is scaled; workers still alive keep running.", this.options.limit(),
-				Durations.format(this.options.duration()));
 		this.supervisor.afterPublish(() -> {
 			PoolSnapshot current = this.published;
 			this.listeners.dispatch(
@@ -427,31 +441,20 @@ final class WorkerPool {
 	private PoolSnapshot snapshot() {
 		List<WorkerSnapshot> workers = new ArrayList<>(this.slots.size());
 		int alive = 0;
+		int ready = 0;
 		for (Slot slot : this.slots.values()) {
 			workers.add(slot.snapshot());
-			if (slot.isAlive()) {
-				alive++;
-			}
+			alive += slot.isAlive() ? 1 : 0;
+			ready += slot.is(SlotState.RUNNING) ? 1 : 0;
 		}
-		return new PoolSnapshot(status(alive), this.desired, alive, this.reforks,
-				new PoolSnapshot.Limit(this.options.limit(), this.options.duration(), this.gaveUp), this.command,
-				workers);
-	}
-
-	private PoolStatus status(int alive) {
-		return switch (this.phase) {
+		PoolStatus status = switch (this.phase) {
 			case STOPPED -> PoolStatus.STOPPED;
 			case STOPPING -> PoolStatus.STOPPING;
-			case RUNNING -> {
-				if (this.gaveUp) {
-					yield PoolStatus.GAVE_UP;
-				}
-				if (alive < this.desired) {
-					yield PoolStatus.DEGRADED;
-				}
-				yield this.startingUp ? PoolStatus.STARTING : PoolStatus.RUNNING;
-			}
+			case RUNNING -> PoolStatusRule.running(this.desired, ready, this.firstStart, this.gaveUp);
 		};
+		return new PoolSnapshot(status, this.desired, alive, ready, this.reforks,
+				new PoolSnapshot.Limit(this.options.limit(), this.options.duration(), this.gaveUp), this.command,
+				workers);
 	}
 
 	static IllegalStateException notRunning() {

@@ -35,8 +35,9 @@ interface WorkerProcess {
 	void kill();
 
 	/**
-	 * The last line read so far from the process's standard error; read without waiting for the
-	 * pipe, so lines still in it are not seen.
+	 * Of the lines read so far from the process's standard error, the one that best says why it
+	 * died ({@link ErrorLines}); read without waiting for the pipe, so lines still in it are not
+	 * seen.
 	 * @return the line, or {@code null} if none was read (or output is not captured)
 	 */
 	@Nullable String lastErrorLine();
