@@ -2,28 +2,24 @@ package io.cfork;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The pool's state and what changes it, from one {@link WorkerPoolManager#start() start} to its
  * stop. Every method runs on the {@link Supervisor}'s thread; other threads read
  * {@link #published()}.
  * <p>
- * What follows an exit is decided by {@link ExitPolicy}; each slot's state changes only through
- * {@link Slot}'s transitions. This class forks, signals, schedules, and reports.
+ * What follows an exit is decided by {@link ExitPolicy}, the pool's status by
+ * {@link PoolStatusRule}; each slot's state changes only through {@link Slot}'s transitions; what
+ * the pool says goes through {@link PoolReporter}. This class is what is left: the pool's
+ * reactions to exits, timers and commands, each a short method that forks, signals or schedules.
+ * It is the one class that changes the pool's state, which is why it is not split further.
  */
 final class WorkerPool {
-
-	// The pool's log lines keep the façade's logger name: users configure that one.
-	private static final Logger logger = LoggerFactory.getLogger(WorkerPoolManager.class);
 
 	private final PoolOptions options;
 
@@ -31,17 +27,17 @@ final class WorkerPool {
 
 	private final AtomicLong ids;
 
-	private final Listeners listeners;
-
 	private final ExitPolicy policy;
 
 	private final ReforkWindow window;
 
 	private final List<String> command;
 
-	private final TreeMap<Integer, Slot> slots = new TreeMap<>();
+	private final Slots slots = new Slots();
 
 	private final Supervisor supervisor;
+
+	private final PoolReporter report;
 
 	private final WorkerLauncher launcher;
 
@@ -66,7 +62,6 @@ final class WorkerPool {
 		this.options = options;
 		this.clock = clock;
 		this.ids = ids;
-		this.listeners = listeners;
 		this.policy = new ExitPolicy(options);
 		this.window = new ReforkWindow(options.limit(), options.duration().toNanos());
 		this.command = options.command().commandLine();
@@ -75,6 +70,7 @@ final class WorkerPool {
 		this.sessionReaper = this.launcher.ownSession() ? new SessionReaper() : null;
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
+		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published);
 	}
 
 	/**
@@ -105,10 +101,9 @@ final class WorkerPool {
 	// ---- Start and stop ---------------------------------------------------------------
 
 	void begin(CompletableFuture<Void> started) {
-		logger.info("Starting {} workers: {}", this.desired, this.options.command().describe());
+		this.report.starting(this.desired);
 		for (int index = 0; index < this.desired; index++) {
-			Slot slot = new Slot(index);
-			this.slots.put(index, slot);
+			Slot slot = this.slots.add(index);
 			// One task per fork: exits of early workers are handled between forks.
 			execute(() -> {
 				if (slot.is(SlotState.NEW)) {
@@ -126,10 +121,8 @@ final class WorkerPool {
 		}
 		this.phase = Phase.STOPPING;
 		this.stopped = done;
-		long alive = this.slots.values().stream().filter(Slot::isAlive).count();
-		logger.info("Stopping {} worker{} (SIGTERM, SIGKILL after {})", alive, (alive == 1) ? "" : "s",
-				Durations.format(this.options.shutdownTimeout()));
-		for (Slot slot : this.slots.values()) {
+		this.report.stopping(this.slots.alive());
+		for (Slot slot : this.slots.all()) {
 			if (slot.isAlive()) {
 				terminate(slot, SlotState.STOPPING, null);
 			}
@@ -158,7 +151,7 @@ final class WorkerPool {
 	 * @param latencyFrom for a refork, when its latency is measured from (nano ticks)
 	 */
 	private void fork(Slot slot, ForkCause cause, @Nullable Long latencyFrom) {
-		if (this.phase != Phase.RUNNING || this.slots.get(slot.index) != slot) {
+		if (this.phase != Phase.RUNNING || !this.slots.holds(slot)) {
 			return;
 		}
 		long id = this.ids.incrementAndGet();
@@ -171,7 +164,7 @@ final class WorkerPool {
 			process = this.launcher.launch(slot.index, id, this.desired);
 		}
 		catch (Exception ex) {
-			logger.error("Worker {} could not be started: {}", slot.index, ex.getMessage());
+			this.report.launchFailed(slot.index, ex.getMessage());
 			launchFailed(slot, id, String.valueOf(ex.getMessage()));
 			this.supervisor.afterPublish(slot.takeWaiters());
 			return;
@@ -195,10 +188,7 @@ final class WorkerPool {
 			});
 		});
 		Duration latency = (latencyFrom != null) ? Duration.ofNanos(Math.max(0, now - latencyFrom)) : null;
-		logger.info("Worker {} (pid {}) started{}", slot.index, process.pid(),
-				(cause != ForkCause.START) ? " (" + cause.tag() + ")" : "");
-		WorkerForked forked = new WorkerForked(slot.snapshot(), cause, latency);
-		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerForked(forked)));
+		this.report.forked(process.pid(), new WorkerForked(slot.snapshot(), cause, latency));
 		// Completed once the snapshot is published and listeners have heard of the fork.
 		this.supervisor.afterPublish(slot.takeWaiters());
 	}
@@ -211,7 +201,7 @@ final class WorkerPool {
 	}
 
 	private void checkStarted() {
-		if (this.firstStart && this.slots.values().stream().allMatch((s) -> s.is(SlotState.RUNNING))) {
+		if (this.firstStart && this.slots.allReady()) {
 			this.firstStart = false;
 		}
 	}
@@ -250,27 +240,12 @@ final class WorkerPool {
 	 * schedules the refork, gives up, removes the slot or forks it again.
 	 */
 	private void apply(Slot slot, @Nullable Long pid, WorkerExit exit, Duration lifetime, ExitOutcome outcome,
-			long seen, @Nullable String lastError) {
-		String pidText = (pid != null) ? "pid " + pid : "never started";
-		String quoted = (lastError != null) ? ": " + ControlCharacters.escape(lastError) : "";
+			long seen, @Nullable String error) {
 		if (outcome.unexpected()) {
-			logger.warn("Worker {} ({}) exited with {}{}; {}", slot.index, pidText, exit.describe(), quoted,
-					outcome.description());
 			this.firstStart = false;
-			if (outcome.youngDeaths() == WorkerSnapshot.CRASH_LOOP_DEATHS) {
-				logger.error("Worker {} is crash-looping: its last {} processes died before they were ready{}. "
-						+ "It keeps being reforked with a growing delay (up to {}); fix the cause and restart it.",
-						slot.index, WorkerSnapshot.CRASH_LOOP_DEATHS,
-						(lastError != null) ? "; last error: " + ControlCharacters.escape(lastError) : "",
-						Durations.format(this.options.backoffMax()));
-			}
 		}
-		else {
-			logger.info("Worker {} ({}) exited with {}; {}", slot.index, pidText, exit.describe(),
-					outcome.description());
-		}
-		WorkerExited exited = new WorkerExited(slot.snapshot(), slot.id(), pid, exit, lifetime, outcome.reforks());
-		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerExited(exited)));
+		this.report.exited(new WorkerExited(slot.snapshot(), slot.id(), pid, exit, lifetime, outcome.reforks()),
+				outcome, error);
 		switch (outcome.next()) {
 			case BACKOFF -> {
 				this.window.record(seen);
@@ -287,7 +262,7 @@ final class WorkerPool {
 				}
 			}
 			case REMOVED -> {
-				this.slots.remove(slot.index);
+				this.slots.remove(slot);
 				slot.failWaiters(new NoSuchWorkerException(slot.index, this.desired));
 			}
 			case NEW -> fork(slot, outcome.forkCause(), null);
@@ -301,20 +276,13 @@ final class WorkerPool {
 
 	private void giveUp() {
 		this.gaveUp = true;
-		logger.error("Refork limit reached: {} reforks within {} ({} since the pool started). No worker will be "
-				+ "reforked until a worker is restarted or the pool is scaled; workers still alive keep running.",
-				this.options.limit(), Durations.format(this.options.duration()), this.reforks);
-		for (Slot slot : this.slots.values()) {
+		this.report.gaveUp(this.reforks);
+		for (Slot slot : this.slots.all()) {
 			if (slot.is(SlotState.BACKOFF)) {
 				slot.suspended();
-				logger.warn("Worker {}: refork cancelled, the refork limit was reached during its backoff", slot.index);
+				this.report.reforkCancelled(slot.index);
 			}
 		}
-		this.supervisor.afterPublish(() -> {
-			PoolSnapshot current = this.published;
-			this.listeners.dispatch(
-					(listener) -> listener.reforkLimitReached(new ReforkLimitReached(current.limit(), current)));
-		});
 	}
 
 	// ---- Operator commands ------------------------------------------------------------
@@ -329,7 +297,7 @@ final class WorkerPool {
 			result.completeExceptionally(new NoSuchWorkerException(index, this.desired));
 			return;
 		}
-		logger.info("Restarting worker {}", index);
+		this.report.restarting(index);
 		slot.addWaiter(result);
 		slot.forgive();
 		if (slot.isAlive()) {
@@ -346,24 +314,22 @@ final class WorkerPool {
 			result.completeExceptionally(notRunning());
 			return;
 		}
-		logger.info("Scaling the pool from {} to {} workers", this.desired, count);
+		this.report.scaling(this.desired, count);
 		this.desired = count;
-		for (Slot slot : new ArrayList<>(this.slots.tailMap(count).values())) {
+		for (Slot slot : this.slots.from(count)) {
 			if (slot.isAlive()) {
 				terminate(slot, SlotState.REMOVING, null);
 			}
 			else {
 				slot.removed();
 				slot.failWaiters(new NoSuchWorkerException(slot.index, count));
-				this.slots.remove(slot.index);
+				this.slots.remove(slot);
 			}
 		}
 		for (int index = 0; index < count; index++) {
 			Slot slot = this.slots.get(index);
 			if (slot == null) {
-				slot = new Slot(index);
-				this.slots.put(index, slot);
-				fork(slot, ForkCause.SCALE, null);
+				fork(this.slots.add(index), ForkCause.SCALE, null);
 			}
 			else if (slot.is(SlotState.EXITED) || slot.is(SlotState.SUSPENDED)) {
 				slot.forgive();
@@ -383,11 +349,11 @@ final class WorkerPool {
 	 */
 	private void resume(ForkCause cause) {
 		if (this.gaveUp) {
-			logger.info("Refork limit cleared ({})", cause.tag());
+			this.report.limitCleared(cause);
 		}
 		this.gaveUp = false;
 		this.window.reset();
-		for (Slot slot : new ArrayList<>(this.slots.headMap(this.desired).values())) {
+		for (Slot slot : this.slots.below(this.desired)) {
 			if (slot.is(SlotState.SUSPENDED)) {
 				slot.forgive();
 				fork(slot, cause, null);
@@ -417,18 +383,17 @@ final class WorkerPool {
 		if (slot.id() != id || process == null) {
 			return;
 		}
-		logger.warn("Worker {} (pid {}) did not exit within {} of SIGTERM; sending SIGKILL", slot.index,
-				process.pid(), Durations.format(this.options.shutdownTimeout()));
+		this.report.killing(slot.index, process.pid());
 		process.kill();
 	}
 
 	private void checkStopped() {
-		if (this.slots.values().stream().anyMatch(Slot::isAlive)) {
+		if (this.slots.alive() > 0) {
 			return;
 		}
 		this.phase = Phase.STOPPED;
-		this.slots.values().forEach((slot) -> slot.failWaiters(notRunning()));
-		logger.info("All workers stopped");
+		this.slots.all().forEach((slot) -> slot.failWaiters(notRunning()));
+		this.report.stopped();
 		CompletableFuture<Void> done = this.stopped;
 		this.stopped = null;
 		if (done != null) {
@@ -439,22 +404,15 @@ final class WorkerPool {
 	// ---- Snapshots --------------------------------------------------------------------
 
 	private PoolSnapshot snapshot() {
-		List<WorkerSnapshot> workers = new ArrayList<>(this.slots.size());
-		int alive = 0;
-		int ready = 0;
-		for (Slot slot : this.slots.values()) {
-			workers.add(slot.snapshot());
-			alive += slot.isAlive() ? 1 : 0;
-			ready += slot.is(SlotState.RUNNING) ? 1 : 0;
-		}
+		int ready = this.slots.ready();
 		PoolStatus status = switch (this.phase) {
 			case STOPPED -> PoolStatus.STOPPED;
 			case STOPPING -> PoolStatus.STOPPING;
 			case RUNNING -> PoolStatusRule.running(this.desired, ready, this.firstStart, this.gaveUp);
 		};
-		return new PoolSnapshot(status, this.desired, alive, ready, this.reforks,
+		return new PoolSnapshot(status, this.desired, this.slots.alive(), ready, this.reforks,
 				new PoolSnapshot.Limit(this.options.limit(), this.options.duration(), this.gaveUp), this.command,
-				workers);
+				this.slots.snapshots());
 	}
 
 	static IllegalStateException notRunning() {

@@ -1,0 +1,120 @@
+package io.cfork;
+
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the log and the listeners what the pool did: every log line of the pool, and every
+ * listener callback, which runs once the supervisor has published the snapshot that shows it.
+ * Called on the supervisor thread only.
+ * <p>
+ * Lines name options as the core does, never their values: {@code cfork.args} and
+ * {@code cfork.env} may hold secrets.
+ */
+final class PoolReporter {
+
+	// The pool's log lines keep the façade's logger name: users configure that one.
+	private static final Logger logger = LoggerFactory.getLogger(WorkerPoolManager.class);
+
+	private final PoolOptions options;
+
+	private final Supervisor supervisor;
+
+	private final Listeners listeners;
+
+	private final Supplier<PoolSnapshot> published;
+
+	PoolReporter(PoolOptions options, Supervisor supervisor, Listeners listeners, Supplier<PoolSnapshot> published) {
+		this.options = options;
+		this.supervisor = supervisor;
+		this.listeners = listeners;
+		this.published = published;
+	}
+
+	void starting(int count) {
+		logger.info("Starting {} workers: {}", count, this.options.command().describe());
+	}
+
+	void stopping(long alive) {
+		logger.info("Stopping {} worker{} (SIGTERM, SIGKILL after {})", alive, (alive == 1) ? "" : "s",
+				Durations.format(this.options.shutdownTimeout()));
+	}
+
+	void stopped() {
+		logger.info("All workers stopped");
+	}
+
+	void launchFailed(int index, @Nullable String message) {
+		logger.error("Worker {} could not be started: {}", index, message);
+	}
+
+	void forked(long pid, WorkerForked forked) {
+		ForkCause cause = forked.cause();
+		logger.info("Worker {} (pid {}) started{}", forked.worker().index(), pid,
+				(cause != ForkCause.START) ? " (" + cause.tag() + ")" : "");
+		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerForked(forked)));
+	}
+
+	/**
+	 * A worker exited.
+	 * @param exited the exit
+	 * @param outcome what follows it
+	 * @param error the line of its stderr that best says why it died, quoted for a young death
+	 */
+	void exited(WorkerExited exited, ExitOutcome outcome, @Nullable String error) {
+		int index = exited.worker().index();
+		String pid = (exited.pid() != null) ? "pid " + exited.pid() : "never started";
+		String exit = exited.exit().describe();
+		if (outcome.unexpected()) {
+			String quoted = (error != null) ? ": " + ControlCharacters.escape(error) : "";
+			logger.warn("Worker {} ({}) exited with {}{}; {}", index, pid, exit, quoted, outcome.description());
+			if (outcome.youngDeaths() == WorkerSnapshot.CRASH_LOOP_DEATHS) {
+				logger.error("Worker {} is crash-looping: its last {} processes died before they were ready{}. "
+						+ "It keeps being reforked with a growing delay (up to {}); fix the cause and restart it.",
+						index, WorkerSnapshot.CRASH_LOOP_DEATHS,
+						(error != null) ? "; last error: " + ControlCharacters.escape(error) : "",
+						Durations.format(this.options.backoffMax()));
+			}
+		}
+		else {
+			logger.info("Worker {} ({}) exited with {}; {}", index, pid, exit, outcome.description());
+		}
+		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerExited(exited)));
+	}
+
+	void gaveUp(long reforks) {
+		logger.error("Refork limit reached: {} reforks within {} ({} since the pool started). No worker will be "
+				+ "reforked until a worker is restarted or the pool is scaled; workers still alive keep running.",
+				this.options.limit(), Durations.format(this.options.duration()), reforks);
+		this.supervisor.afterPublish(() -> {
+			PoolSnapshot current = this.published.get();
+			this.listeners.dispatch(
+					(listener) -> listener.reforkLimitReached(new ReforkLimitReached(current.limit(), current)));
+		});
+	}
+
+	void reforkCancelled(int index) {
+		logger.warn("Worker {}: refork cancelled, the refork limit was reached during its backoff", index);
+	}
+
+	void limitCleared(ForkCause cause) {
+		logger.info("Refork limit cleared ({})", cause.tag());
+	}
+
+	void restarting(int index) {
+		logger.info("Restarting worker {}", index);
+	}
+
+	void scaling(int from, int to) {
+		logger.info("Scaling the pool from {} to {} workers", from, to);
+	}
+
+	void killing(int index, long pid) {
+		logger.warn("Worker {} (pid {}) did not exit within {} of SIGTERM; sending SIGKILL", index, pid,
+				Durations.format(this.options.shutdownTimeout()));
+	}
+
+}
