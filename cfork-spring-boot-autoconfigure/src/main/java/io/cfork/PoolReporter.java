@@ -3,21 +3,18 @@ package io.cfork;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the log and the listeners what the pool did: every log line of the pool, and every
- * listener callback, which runs once the supervisor has published the snapshot that shows it.
- * Called on the supervisor thread only.
+ * Tells the log and the listeners what the pool did: every log line of the pool, through
+ * {@link PoolLog} so that the supervisor never waits on log I/O, and every listener callback,
+ * which runs once the supervisor has published the snapshot that shows it. Called on the
+ * supervisor thread only.
  * <p>
  * Lines name options as the core does, never their values: {@code cfork.args} and
  * {@code cfork.env} may hold secrets.
  */
 final class PoolReporter {
-
-	// The pool's log lines keep the façade's logger name: users configure that one.
-	private static final Logger logger = LoggerFactory.getLogger(WorkerPoolManager.class);
 
 	private final PoolOptions options;
 
@@ -27,7 +24,12 @@ final class PoolReporter {
 
 	private final Supplier<PoolSnapshot> published;
 
-	PoolReporter(PoolOptions options, Supervisor supervisor, Listeners listeners, Supplier<PoolSnapshot> published) {
+	private final PoolLog logger;
+
+	PoolReporter(PoolOptions options, Supervisor supervisor, Listeners listeners, Supplier<PoolSnapshot> published,
+			String threadName) {
+		// The pool's log lines keep the façade's logger name: users configure that one.
+		this.logger = new PoolLog(LoggerFactory.getLogger(WorkerPoolManager.class), threadName);
 		this.options = options;
 		this.supervisor = supervisor;
 		this.listeners = listeners;
@@ -110,6 +112,13 @@ final class PoolReporter {
 
 	void scaling(int from, int to) {
 		logger.info("Scaling the pool from {} to {} workers", from, to);
+	}
+
+	/**
+	 * Writes what is queued for the log, never waiting long for a blocked one.
+	 */
+	void close() {
+		this.logger.close();
 	}
 
 	void killing(int index, long pid) {

@@ -70,7 +70,7 @@ final class WorkerPool {
 		this.sessionReaper = this.launcher.ownSession() ? new SessionReaper() : null;
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
-		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published);
+		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, threadName + "-log");
 	}
 
 	/**
@@ -134,7 +134,8 @@ final class WorkerPool {
 	}
 
 	/**
-	 * Releases the supervisor thread, the launcher and the session reaper, once the pool stopped.
+	 * Releases the supervisor thread, the launcher, the session reaper and the log's writer, once
+	 * the pool stopped.
 	 */
 	void close() {
 		this.supervisor.shutdown();
@@ -142,6 +143,7 @@ final class WorkerPool {
 		if (this.sessionReaper != null) {
 			this.sessionReaper.close();
 		}
+		this.report.close();
 	}
 
 	// ---- Forks and exits --------------------------------------------------------------

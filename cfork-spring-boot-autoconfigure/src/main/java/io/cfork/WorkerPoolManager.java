@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * same thread forks every worker, which the Linux parent-death signal requires (it fires when the
  * forking thread ends). Other threads read {@link #snapshot()}, an immutable picture published
  * after each task.
+ * <p>
+ * A started pool stops its workers when the JVM shuts down (SIGTERM, Ctrl-C,
+ * {@code System.exit}) even if {@link #stop()} is never called, and even if the application's own
+ * shutdown is held up, by a blocked log for instance: a shutdown hook of its own stops it.
  * <pre class="code">
  * WorkerPoolManager pool = new WorkerPoolManager(PoolOptions.builder(WorkerCommand.exec("node", List.of("worker.js")))
  *     .count(4)
@@ -54,6 +58,8 @@ public final class WorkerPoolManager implements AutoCloseable {
 
 	/** The snapshot of the last pool that ran, or of none. */
 	private volatile PoolSnapshot lastSnapshot;
+
+	private final Thread shutdownHook = new Thread(this::stop, "cfork-shutdown");
 
 	/**
 	 * Creates a pool; nothing is forked before {@link #start()}.
@@ -121,6 +127,7 @@ public final class WorkerPoolManager implements AutoCloseable {
 			}
 			WorkerPool pool = new WorkerPool(this.options, this.clock, this.ids, this.listeners, SUPERVISOR_THREAD);
 			this.running = pool;
+			Runtime.getRuntime().addShutdownHook(this.shutdownHook);
 			CompletableFuture<Void> started = new CompletableFuture<>();
 			pool.execute(() -> pool.begin(started));
 			await(started, null);
@@ -148,6 +155,9 @@ public final class WorkerPoolManager implements AutoCloseable {
 			pool.close();
 			this.lastSnapshot = pool.published();
 			this.running = null;
+			if (Thread.currentThread() != this.shutdownHook) {
+				removeShutdownHook();
+			}
 		}
 	}
 
@@ -196,6 +206,15 @@ public final class WorkerPoolManager implements AutoCloseable {
 			result.completeExceptionally(WorkerPool.notRunning());
 		}
 		return result;
+	}
+
+	private void removeShutdownHook() {
+		try {
+			Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
+		}
+		catch (IllegalStateException ex) {
+			// The JVM is shutting down: the hook runs, and finds the pool stopped.
+		}
 	}
 
 	private static void await(CompletableFuture<Void> future, @Nullable Duration timeout) {
