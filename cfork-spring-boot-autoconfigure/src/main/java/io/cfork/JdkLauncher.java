@@ -47,9 +47,12 @@ final class JdkLauncher implements WorkerLauncher {
 
 	private final boolean ownSession;
 
-	private final String masterPid = Long.toString(ProcessHandle.current().pid());
+	private final long masterPid = ProcessHandle.current().pid();
 
-	JdkLauncher(PoolOptions options) {
+	private final String poolId;
+
+	JdkLauncher(PoolOptions options, String poolId) {
+		this.poolId = poolId;
 		String setpriv = isLinux() ? findTool("setpriv") : null;
 		String setsid = isLinux() ? findTool("setsid") : null;
 		if (isLinux() && setpriv == null) {
@@ -80,12 +83,8 @@ final class JdkLauncher implements WorkerLauncher {
 		if (this.directory != null) {
 			builder.directory(this.directory);
 		}
-		Map<String, String> environment = builder.environment();
-		environment.putAll(this.env);
-		environment.put(WorkerEnvironment.WORKER_INDEX, Integer.toString(index));
-		environment.put(WorkerEnvironment.WORKER_ID, Long.toString(id));
-		environment.put(WorkerEnvironment.WORKER_COUNT, Integer.toString(count));
-		environment.put(WorkerEnvironment.MASTER_PID, this.masterPid);
+		WorkerEnvironment.build(builder.environment(), this.env,
+				new WorkerEnvironment(index, id, count, this.masterPid, this.poolId));
 		builder.redirectInput(Redirect.from(DEV_NULL));
 		if (this.output == null) {
 			builder.redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD);

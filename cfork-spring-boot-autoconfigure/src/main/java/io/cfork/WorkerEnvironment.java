@@ -1,7 +1,10 @@
 package io.cfork;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a worker learns from its environment: the variables the pool sets in each worker.
@@ -13,8 +16,9 @@ import java.util.Optional;
  * @param id the fork's id, unique in the master's life ({@code CFORK_WORKER_ID})
  * @param count the number of workers the pool keeps ({@code CFORK_WORKER_COUNT})
  * @param masterPid the master's process id ({@code CFORK_MASTER_PID})
+ * @param poolId the pool's mark ({@code CFORK_POOL_ID}), or {@code null} from a master that set none
  */
-public record WorkerEnvironment(int index, long id, int count, long masterPid) {
+public record WorkerEnvironment(int index, long id, int count, long masterPid, @Nullable String poolId) {
 
 	/** The slot index, {@code 0..count-1}, stable across reforks. */
 	public static final String WORKER_INDEX = "CFORK_WORKER_INDEX";
@@ -28,6 +32,18 @@ public record WorkerEnvironment(int index, long id, int count, long masterPid) {
 	/** The master's process id; its presence marks a process as a worker. */
 	public static final String MASTER_PID = "CFORK_MASTER_PID";
 
+	/**
+	 * The pool's mark: random, unique to the pool, inherited by every process a worker starts, so
+	 * that what a worker or the master leaves behind is found and killed.
+	 */
+	public static final String POOL_ID = "CFORK_POOL_ID";
+
+	/**
+	 * Variables a master running under systemd may have inherited (sd_notify, socket activation,
+	 * watchdog), which speak of the master and must not reach a worker.
+	 */
+	private static final List<String> NOT_INHERITED = List.of("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID",
+			"LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID");
 	/**
 	 * The environment of this process, if it was forked by a pool.
 	 * @return the worker's environment, or empty in a process that is not a worker
@@ -50,7 +66,8 @@ public record WorkerEnvironment(int index, long id, int count, long masterPid) {
 		try {
 			return Optional.of(new WorkerEnvironment(Integer.parseInt(env.getOrDefault(WORKER_INDEX, "0")),
 					Long.parseLong(env.getOrDefault(WORKER_ID, "0")),
-					Integer.parseInt(env.getOrDefault(WORKER_COUNT, "1")), Long.parseLong(masterPid)));
+					Integer.parseInt(env.getOrDefault(WORKER_COUNT, "1")), Long.parseLong(masterPid),
+					env.get(POOL_ID)));
 		}
 		catch (NumberFormatException ex) {
 			return Optional.empty();
@@ -63,6 +80,25 @@ public record WorkerEnvironment(int index, long id, int count, long masterPid) {
 	 */
 	public static boolean isWorker() {
 		return System.getenv(MASTER_PID) != null;
+	}
+
+	/**
+	 * Builds a worker's environment over the master's own: the master's variables but those it got
+	 * from systemd, then the pool's extra variables, then the pool's mark.
+	 * @param environment the master's environment, changed in place
+	 * @param extra the pool's extra variables ({@code cfork.env})
+	 * @param worker what the worker learns
+	 */
+	static void build(Map<String, String> environment, Map<String, String> extra, WorkerEnvironment worker) {
+		NOT_INHERITED.forEach(environment::remove);
+		environment.putAll(extra);
+		environment.put(WORKER_INDEX, Integer.toString(worker.index()));
+		environment.put(WORKER_ID, Long.toString(worker.id()));
+		environment.put(WORKER_COUNT, Integer.toString(worker.count()));
+		environment.put(MASTER_PID, Long.toString(worker.masterPid()));
+		if (worker.poolId() != null) {
+			environment.put(POOL_ID, worker.poolId());
+		}
 	}
 
 }

@@ -41,7 +41,9 @@ final class WorkerPool {
 
 	private final WorkerLauncher launcher;
 
-	private final @Nullable SessionReaper sessionReaper;
+	private final @Nullable LeftoverReaper reaper;
+
+	private final @Nullable PoolWatchdog watchdog;
 
 	private Phase phase = Phase.RUNNING;
 
@@ -58,7 +60,8 @@ final class WorkerPool {
 
 	private volatile PoolSnapshot published;
 
-	WorkerPool(PoolOptions options, Clock clock, AtomicLong ids, Listeners listeners, String threadName) {
+	WorkerPool(PoolOptions options, Clock clock, AtomicLong ids, String poolId, Listeners listeners,
+			String threadName) {
 		this.options = options;
 		this.clock = clock;
 		this.ids = ids;
@@ -66,8 +69,10 @@ final class WorkerPool {
 		this.window = new ReforkWindow(options.limit(), options.duration().toNanos());
 		this.command = options.command().commandLine();
 		this.desired = options.count();
-		this.launcher = new JdkLauncher(options);
-		this.sessionReaper = this.launcher.ownSession() ? new SessionReaper() : null;
+		this.launcher = new JdkLauncher(options, poolId);
+		boolean procFs = ProcFs.isAvailable();
+		this.reaper = (procFs && this.launcher.ownSession()) ? new LeftoverReaper(poolId) : null;
+		this.watchdog = procFs ? PoolWatchdog.start(poolId) : null;
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
 		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, threadName + "-log");
@@ -134,14 +139,17 @@ final class WorkerPool {
 	}
 
 	/**
-	 * Releases the supervisor thread, the launcher, the session reaper and the log's writer, once
-	 * the pool stopped.
+	 * Releases the supervisor thread, the launcher, the reaper (which first kills what still
+	 * carries the pool's mark), the watchdog and the log's writer, once the pool stopped.
 	 */
 	void close() {
 		this.supervisor.shutdown();
 		this.launcher.close();
-		if (this.sessionReaper != null) {
-			this.sessionReaper.close();
+		if (this.reaper != null) {
+			this.reaper.close();
+		}
+		if (this.watchdog != null) {
+			this.watchdog.close();
 		}
 		this.report.close();
 	}
@@ -218,8 +226,8 @@ final class WorkerPool {
 
 	private void exited(Slot slot, WorkerProcess process, int code, long seen) {
 		Duration lifetime = Duration.ofNanos(Math.max(0, seen - slot.startNanos()));
-		if (this.sessionReaper != null) {
-			this.sessionReaper.reap(process.pid());
+		if (this.reaper != null) {
+			this.reaper.reap(process.pid(), slot.id(), seen);
 		}
 		boolean young = !slot.is(SlotState.RUNNING);
 		ExitOutcome outcome = decide(slot, false, code, seen);

@@ -51,6 +51,9 @@ public final class WorkerPoolManager implements AutoCloseable {
 	/** Fork ids, unique in the master's life: they go on across a stop and a new start. */
 	private final AtomicLong ids = new AtomicLong();
 
+	/** This pool's mark, {@code CFORK_POOL_ID}: random, as pids and fork ids repeat across masters. */
+	private final String poolId = PoolIds.random();
+
 	private final Object lifecycleMonitor = new Object();
 
 	/** The running pool, or {@code null} when not started or stopped. */
@@ -109,6 +112,15 @@ public final class WorkerPoolManager implements AutoCloseable {
 	}
 
 	/**
+	 * This pool's mark: the {@code CFORK_POOL_ID} every worker and its children inherit, random and
+	 * unique to this pool.
+	 * @return the pool's id
+	 */
+	public String getPoolId() {
+		return this.poolId;
+	}
+
+	/**
 	 * Whether the pool was started and not yet stopped.
 	 * @return whether the pool is running
 	 */
@@ -125,7 +137,8 @@ public final class WorkerPoolManager implements AutoCloseable {
 			if (this.running != null) {
 				return;
 			}
-			WorkerPool pool = new WorkerPool(this.options, this.clock, this.ids, this.listeners, SUPERVISOR_THREAD);
+			WorkerPool pool = new WorkerPool(this.options, this.clock, this.ids, this.poolId, this.listeners,
+					SUPERVISOR_THREAD);
 			this.running = pool;
 			Runtime.getRuntime().addShutdownHook(this.shutdownHook);
 			CompletableFuture<Void> started = new CompletableFuture<>();

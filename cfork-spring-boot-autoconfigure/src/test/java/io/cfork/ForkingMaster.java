@@ -1,11 +1,13 @@
 package io.cfork;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A master in a JVM of its own, for tests that kill the master: starts a pool of {@code sleep}
- * workers, prints their pids and waits to be killed.
+ * A master in a JVM of its own, for tests that kill the master: starts a pool of workers (the
+ * command given after the count, {@code sleep 3600} by default), prints their pids and waits to be
+ * killed.
  */
 public final class ForkingMaster {
 
@@ -13,10 +15,12 @@ public final class ForkingMaster {
 	}
 
 	public static void main(String[] args) {
-		WorkerPoolManager pool = new WorkerPoolManager(PoolOptions.builder(WorkerCommand.exec("sleep", List.of("3600")))
-			.count(Integer.parseInt(args[0]))
-			.output(null)
-			.build());
+		List<String> command = (args.length > 1) ? Arrays.asList(args).subList(1, args.length) : List.of("sleep", "3600");
+		WorkerPoolManager pool = new WorkerPoolManager(
+				PoolOptions.builder(WorkerCommand.exec(command.get(0), command.subList(1, command.size())))
+					.count(Integer.parseInt(args[0]))
+					.output(null)
+					.build());
 		pool.start();
 		System.out.println("PIDS " + pool.snapshot().workers().stream().map((worker) -> String.valueOf(worker.pid()))
 			.collect(Collectors.joining(",")));
