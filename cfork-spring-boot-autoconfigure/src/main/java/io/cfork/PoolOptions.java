@@ -298,12 +298,12 @@ public final class PoolOptions {
 		public PoolOptions build() {
 			if (this.count < 1) {
 				throw new InvalidPoolOptionException("count", this.count, "must be at least 1",
-						"Set %s to 1 or more, or remove it to run one worker per available processor ("
+						"Set {count} to 1 or more, or remove it to run one worker per available processor ("
 								+ Runtime.getRuntime().availableProcessors() + ").");
 			}
 			if (this.limit < 1) {
 				throw new InvalidPoolOptionException("limit", this.limit, "must be at least 1",
-						"Set %s to 1 or more (default 60); to never refork, set cfork.refork=false instead.");
+						"Set {limit} to 1 or more (default 60); to never refork, set {refork}=false instead.");
 			}
 			requirePositive("duration", this.duration);
 			requireNotNegative("backoff.initial", this.backoffInitial);
@@ -311,20 +311,20 @@ public final class PoolOptions {
 			if (this.backoffMax.compareTo(this.backoffInitial) < 0) {
 				throw new InvalidPoolOptionException("backoff.max", this.backoffMax,
 						"must not be less than backoff.initial (" + this.backoffInitial + ")",
-						"Set %s to at least cfork.backoff.initial, or lower cfork.backoff.initial.");
+						"Set {backoff.max} to at least {backoff.initial}, or lower {backoff.initial}.");
 			}
 			requireNotNegative("min-uptime", this.minUptime);
 			requireNotNegative("shutdown-timeout", this.shutdownTimeout);
 			for (Integer code : this.stopExitCodes) {
 				if (code == null || code < 0 || code > 255) {
 					throw new InvalidPoolOptionException("stop-exit-codes", this.stopExitCodes,
-							"exit codes range from 0 to 255, not " + code, "List only codes from 0 to 255 in %s.");
+							"exit codes range from 0 to 255, not " + code, "List only codes from 0 to 255 in {stop-exit-codes}.");
 				}
 			}
 			if (this.workingDirectory != null && !Files.isDirectory(this.workingDirectory)) {
 				throw new InvalidPoolOptionException("working-directory", this.workingDirectory,
 						"no such directory: " + this.workingDirectory.toAbsolutePath(),
-						"Create the directory, or set %s to an existing one (remove it to use the master's).");
+						"Create the directory, or set {working-directory} to an existing one (remove it to use the master's).");
 			}
 			this.command.validate(this.workingDirectory, this.env, this.classLoader);
 			return new PoolOptions(this);
@@ -333,14 +333,14 @@ public final class PoolOptions {
 		private static void requireNotNegative(String option, Duration value) {
 			if (value.isNegative()) {
 				throw new InvalidPoolOptionException(option, value, "must not be negative",
-						"Set %s to zero or a positive duration, such as 500ms or 10s.");
+						"Set {" + option + "} to zero or a positive duration, such as 500ms or 10s.");
 			}
 		}
 
 		private static void requirePositive(String option, Duration value) {
 			if (value.isNegative() || value.isZero()) {
 				throw new InvalidPoolOptionException(option, value, "must be positive",
-						"Set %s to a positive duration, such as 60s.");
+						"Set {" + option + "} to a positive duration, such as 60s.");
 			}
 		}
 

@@ -126,7 +126,7 @@ public final class WorkerCommand {
 	private void validateExecutable(String executable, @Nullable Path workingDirectory, Map<String, String> env) {
 		if (executable.isBlank()) {
 			throw new InvalidPoolOptionException("exec", executable, "must not be blank",
-					"Set %s to the worker's executable: a path or a name on PATH.");
+					"Set {exec} to the worker's executable: a path or a name on PATH.");
 		}
 		if (executable.contains(File.separator)) {
 			Path path = Path.of(executable);
@@ -135,13 +135,13 @@ public final class WorkerCommand {
 			}
 			if (!Files.isRegularFile(path)) {
 				throw new InvalidPoolOptionException("exec", executable, "no such file: " + path.toAbsolutePath(),
-						"Set %s to an existing executable file (a relative path is resolved against the working "
+						"Set {exec} to an existing executable file (a relative path is resolved against the working "
 								+ "directory), or to a name on PATH.");
 			}
 			if (!Files.isExecutable(path)) {
 				throw new InvalidPoolOptionException("exec", executable,
 						"not executable: " + path.toAbsolutePath(),
-						"Make the file executable (chmod +x), or set %s to an interpreter and pass the file in args.");
+						"Make the file executable (chmod +x), or set {exec} to an interpreter and pass the file in {args}.");
 			}
 			return;
 		}
@@ -155,13 +155,13 @@ public final class WorkerCommand {
 			}
 		}
 		throw new InvalidPoolOptionException("exec", executable, "no executable of that name on PATH (" + searchPath
-				+ ")", "Install it, set %s to its absolute path, or add its folder to PATH (cfork.env.PATH for workers).");
+				+ ")", "Install it, set {exec} to its absolute path, or add its folder to PATH ({env.PATH} for workers).");
 	}
 
 	private void validateMainClass(@Nullable String mainClass, @Nullable ClassLoader classLoader) {
 		if (mainClass == null || mainClass.isBlank()) {
 			throw new InvalidPoolOptionException("java.main-class", mainClass, "must not be blank",
-					"Set %s to the fully qualified name of the worker's main class.");
+					"Set {java.main-class} to the fully qualified name of the worker's main class.");
 		}
 		if (this.classPath != null || classLoader == null) {
 			return;
@@ -171,7 +171,7 @@ public final class WorkerCommand {
 		}
 		catch (ClassNotFoundException | LinkageError ex) {
 			throw new InvalidPoolOptionException("java.main-class", mainClass, "no such class on the class path",
-					"Check the class name in %s, or set cfork.java.class-path to where the class lives.");
+					"Check the class name in {java.main-class}, or set {java.class-path} to where the class lives.");
 		}
 	}
 

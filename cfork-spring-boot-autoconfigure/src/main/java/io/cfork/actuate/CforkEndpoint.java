@@ -2,8 +2,6 @@ package io.cfork.actuate;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -11,22 +9,28 @@ import java.util.concurrent.TimeoutException;
 
 import io.cfork.NoSuchWorkerException;
 import io.cfork.PoolSnapshot;
+import io.cfork.PoolStatus;
 import io.cfork.WorkerPoolManager;
 import io.cfork.WorkerSnapshot;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
-import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
-import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
  * The {@code cfork} endpoint: the pool and each worker, and operations to restart a worker or
  * scale the pool.
+ * <p>
+ * It answers in plain descriptors ({@link PoolDescriptor}), {@code null} for a worker that does not
+ * exist, and throws {@link IllegalArgumentException} for a bad argument and
+ * {@link IllegalStateException} for an operation on a pool that is not running. Over HTTP,
+ * {@link CforkEndpointWebExtension} turns those into statuses and applies
+ * {@code management.endpoint.cfork.show-values} and roles; over JMX, command arguments and
+ * environment values are shown unless {@code show-values} is {@code never}.
  * <p>
  * Read-only by default: the write operations answer only after
  * {@code management.endpoint.cfork.access=unrestricted}. They start and stop processes: never expose
@@ -41,124 +45,163 @@ public class CforkEndpoint {
 
 	private final Show showValues;
 
-	private final Set<String> roles;
-
 	private final Clock clock;
 
 	/**
 	 * Creates the endpoint.
 	 * @param pool the pool
-	 * @param showValues when to show command arguments and environment values
-	 * @param roles the roles that may see them with {@link Show#WHEN_AUTHORIZED}
+	 * @param showValues when to show command arguments and environment values outside HTTP (JMX)
 	 */
-	public CforkEndpoint(WorkerPoolManager pool, Show showValues, Set<String> roles) {
-		this(pool, showValues, roles, Clock.systemUTC());
+	public CforkEndpoint(WorkerPoolManager pool, Show showValues) {
+		this(pool, showValues, Clock.systemUTC());
 	}
 
-	CforkEndpoint(WorkerPoolManager pool, Show showValues, Set<String> roles, Clock clock) {
+	CforkEndpoint(WorkerPoolManager pool, Show showValues, Clock clock) {
 		this.pool = pool;
 		this.showValues = showValues;
-		this.roles = roles;
 		this.clock = clock;
 	}
 
 	/**
-	 * The pool and every worker.
-	 * @param securityContext who asks
+	 * The pool and every worker, with command arguments and environment values shown unless
+	 * {@code show-values} is {@code never}.
 	 * @return the pool
 	 */
 	@ReadOperation
-	public PoolDescriptor pool(SecurityContext securityContext) {
-		return describe(this.pool.snapshot(), securityContext);
+	public PoolDescriptor pool() {
+		return pool(this.showValues.isShown(true));
+	}
+
+	/**
+	 * The pool and every worker.
+	 * @param showValues whether to show command arguments and environment values, or mask them
+	 * @return the pool
+	 */
+	public PoolDescriptor pool(boolean showValues) {
+		return describe(this.pool.snapshot(), showValues);
 	}
 
 	/**
 	 * One worker.
 	 * @param index the slot index
-	 * @return the worker, or 404 for an unknown index
+	 * @return the worker, or {@code null} if the pool has no such slot
 	 */
 	@ReadOperation
-	public WebEndpointResponse<PoolDescriptor.Worker> worker(@Selector int index) {
-		return this.pool.snapshot()
-			.worker(index)
-			.map((worker) -> new WebEndpointResponse<>(PoolDescriptor.Worker.of(worker, this.clock.instant())))
-			.orElseGet(() -> new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND));
+	public PoolDescriptor.@Nullable Worker worker(@Selector int index) {
+		return this.pool.snapshot().worker(index).map(this::describe).orElse(null);
 	}
 
 	/**
 	 * Restarts a worker gracefully (SIGTERM, SIGKILL after the shutdown timeout, then a new fork)
-	 * and answers once the new worker is forked. Not a refork: it does not count against the
-	 * refork limit, and it clears a reached limit.
+	 * and answers once the new worker is forked, or with the worker as it is if the old process has
+	 * not exited by the shutdown timeout plus 5 s. Not a refork: it does not count against the refork
+	 * limit, and it clears a reached limit.
 	 * @param index the slot index
-	 * @return the restarted worker; 404 for an unknown index; 202 with the worker as it is if the
-	 * old process has not exited in time
+	 * @return the restarted worker, or {@code null} if the pool has no such slot
+	 * @throws IllegalStateException if the pool is not running
 	 */
 	@WriteOperation
-	public WebEndpointResponse<Object> restart(@Selector int index) {
-		if (this.pool.snapshot().worker(index).isEmpty()) {
-			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
-		}
-		CompletableFuture<WorkerSnapshot> restarted = this.pool.restart(index);
-		try {
-			WorkerSnapshot worker = restarted.get(waitLimit(), TimeUnit.MILLISECONDS);
-			return new WebEndpointResponse<>(PoolDescriptor.Worker.of(worker, this.clock.instant()));
-		}
-		catch (TimeoutException ex) {
-			return new WebEndpointResponse<>(this.pool.snapshot().worker(index).map(
-					(worker) -> (Object) PoolDescriptor.Worker.of(worker, this.clock.instant())).orElse(Map.of()), 202);
-		}
-		catch (ExecutionException ex) {
-			return failure(ex.getCause());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return failure(ex);
-		}
+	public PoolDescriptor.@Nullable Worker restart(@Selector int index) {
+		return restartAndWait(index).body();
 	}
 
 	/**
 	 * Scales the pool to {@code count} workers: new slots are forked, the highest slots are stopped
 	 * gracefully. Also clears a reached refork limit.
 	 * @param count the number of workers, at least 1
-	 * @param securityContext who asks
-	 * @return the pool; 400 for a count below 1
+	 * @return the pool, command arguments and environment values shown unless {@code show-values}
+	 * is {@code never}
+	 * @throws IllegalArgumentException if {@code count} is less than 1
+	 * @throws IllegalStateException if the pool is not running
 	 */
 	@WriteOperation
-	public WebEndpointResponse<Object> scale(int count, SecurityContext securityContext) {
-		if (count < 1) {
-			return new WebEndpointResponse<>(Map.of("error", "count must be at least 1, was " + count),
-					WebEndpointResponse.STATUS_BAD_REQUEST);
-		}
+	public PoolDescriptor scale(int count) {
+		return scaleAndWait(count, this.showValues.isShown(true)).body();
+	}
+
+	/**
+	 * Restarts a worker and says whether the new worker was forked in time.
+	 */
+	Outcome<PoolDescriptor.@Nullable Worker> restartAndWait(int index) {
+		requireRunning();
+		CompletableFuture<WorkerSnapshot> restarted = this.pool.restart(index);
 		try {
-			PoolSnapshot scaled = this.pool.scale(count).get(waitLimit(), TimeUnit.MILLISECONDS);
-			return new WebEndpointResponse<>(describe(scaled, securityContext));
+			return new Outcome<>(describe(restarted.get(waitLimit(), TimeUnit.MILLISECONDS)), true);
 		}
 		catch (TimeoutException ex) {
-			return new WebEndpointResponse<>(describe(this.pool.snapshot(), securityContext), 202);
+			return new Outcome<>(worker(index), false);
 		}
 		catch (ExecutionException ex) {
-			return failure(ex.getCause());
+			if (ex.getCause() instanceof NoSuchWorkerException) {
+				return new Outcome<>(null, true);
+			}
+			throw rethrow(ex.getCause());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return failure(ex);
+			throw new IllegalStateException("Interrupted while restarting worker " + index, ex);
 		}
 	}
 
-	private PoolDescriptor describe(PoolSnapshot snapshot, SecurityContext securityContext) {
-		boolean shown = this.showValues.isShown(securityContext, this.roles);
-		return PoolDescriptor.of(snapshot, this.pool.getOptions().env(), shown, this.clock.instant());
+	/**
+	 * Scales the pool and says whether the change got under way in time.
+	 */
+	Outcome<PoolDescriptor> scaleAndWait(int count, boolean showValues) {
+		if (count < 1) {
+			throw new IllegalArgumentException("count must be at least 1, was " + count);
+		}
+		requireRunning();
+		try {
+			PoolSnapshot scaled = this.pool.scale(count).get(waitLimit(), TimeUnit.MILLISECONDS);
+			return new Outcome<>(describe(scaled, showValues), true);
+		}
+		catch (TimeoutException ex) {
+			return new Outcome<>(pool(showValues), false);
+		}
+		catch (ExecutionException ex) {
+			throw rethrow(ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while scaling the pool to " + count, ex);
+		}
+	}
+
+	private void requireRunning() {
+		PoolStatus status = this.pool.snapshot().status();
+		if (!this.pool.isRunning() || status == PoolStatus.STOPPING || status == PoolStatus.STOPPED) {
+			throw new IllegalStateException("The worker pool is not running (" + status + ")");
+		}
+	}
+
+	private PoolDescriptor describe(PoolSnapshot snapshot, boolean showValues) {
+		return PoolDescriptor.of(snapshot, this.pool.getOptions().env(), showValues, this.clock.instant());
+	}
+
+	private PoolDescriptor.Worker describe(WorkerSnapshot worker) {
+		return PoolDescriptor.Worker.of(worker, this.clock.instant());
 	}
 
 	private long waitLimit() {
 		return this.pool.getOptions().shutdownTimeout().plus(WRITE_MARGIN).toMillis();
 	}
 
-	private static WebEndpointResponse<Object> failure(@Nullable Throwable cause) {
-		int status = (cause instanceof NoSuchWorkerException) ? WebEndpointResponse.STATUS_NOT_FOUND
-				: (cause instanceof IllegalArgumentException) ? WebEndpointResponse.STATUS_BAD_REQUEST : 409;
-		return new WebEndpointResponse<>(Map.of("error", String.valueOf((cause != null) ? cause.getMessage() : null)),
-				status);
+	private static RuntimeException rethrow(@Nullable Throwable cause) {
+		if (cause instanceof RuntimeException runtime) {
+			return runtime;
+		}
+		return new IllegalStateException(String.valueOf((cause != null) ? cause.getMessage() : null), cause);
+	}
+
+	/**
+	 * What a write operation answers, and whether it finished within its wait limit.
+	 *
+	 * @param <T> the body's type
+	 * @param body what to answer
+	 * @param done whether the operation finished in time; if not, it goes on and {@code body} shows
+	 * the pool as it is
+	 */
+	record Outcome<T>(T body, boolean done) {
 	}
 
 }

@@ -1,5 +1,7 @@
 package io.cfork.actuate;
 
+import java.util.function.Supplier;
+
 import io.cfork.PoolSnapshot;
 import io.cfork.PoolStatus;
 import io.cfork.WorkerPoolManager;
@@ -18,20 +20,34 @@ import org.springframework.boot.health.contributor.Health;
  */
 public class CforkHealthIndicator extends AbstractHealthIndicator {
 
-	private final WorkerPoolManager pool;
+	private final Supplier<PoolSnapshot> pool;
 
 	/**
 	 * Creates the indicator.
 	 * @param pool the pool
 	 */
 	public CforkHealthIndicator(WorkerPoolManager pool) {
+		this(pool::snapshot);
+	}
+
+	/**
+	 * Creates the indicator from where the pool's snapshots come from.
+	 * @param pool supplies the pool's latest snapshot
+	 */
+	CforkHealthIndicator(Supplier<PoolSnapshot> pool) {
 		super("Worker pool health check failed");
 		this.pool = pool;
 	}
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		PoolSnapshot pool = this.pool.snapshot();
+		describe(this.pool.get(), builder);
+	}
+
+	/**
+	 * The health of the pool at one moment: a function of its snapshot alone.
+	 */
+	private static void describe(PoolSnapshot pool, Health.Builder builder) {
 		builder.withDetail("status", pool.status())
 			.withDetail("desired", pool.desired())
 			.withDetail("alive", pool.alive())

@@ -3,20 +3,20 @@ package io.cfork.actuate;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.cfork.ForkCause;
+import io.cfork.ReforkLimitReached;
 import io.cfork.WorkerExited;
 import io.cfork.WorkerForked;
 import io.cfork.WorkerPoolListener;
 import io.cfork.WorkerPoolManager;
 import io.cfork.WorkerState;
-import io.cfork.ReforkLimitReached;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters of the worker pool. Gauges read the pool's latest snapshot; counters and timers
@@ -33,15 +33,24 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code cfork.refork.latency}: timer, from a worker's exit being seen to its replacement
  * having started, less any backoff delay.</li>
  * </ul>
+ * <p>
+ * Wires itself, as Micrometer's own binders do: the first {@link #bindTo(MeterRegistry)} subscribes
+ * to the pool, and {@link #close()} unsubscribes. It may be bound to several registries; each pool
+ * event is then recorded in each of them (once per registry, however often it is bound to it). Bind
+ * it before the pool starts to count the first forks.
  */
-public class CforkMetrics implements MeterBinder, WorkerPoolListener {
+public class CforkMetrics implements MeterBinder, AutoCloseable {
 
 	private final WorkerPoolManager pool;
 
-	private volatile @Nullable Meters meters;
+	private final Map<MeterRegistry, Meters> registries = new ConcurrentHashMap<>();
+
+	private final WorkerPoolListener listener = new Recorder();
+
+	private boolean subscribed;
 
 	/**
-	 * Creates the meters' binder.
+	 * Creates the meters' binder; nothing is recorded until it is bound to a registry.
 	 * @param pool the pool
 	 */
 	public CforkMetrics(WorkerPoolManager pool) {
@@ -62,44 +71,67 @@ public class CforkMetrics implements MeterBinder, WorkerPoolListener {
 				.tag("state", state.name().toLowerCase(Locale.ROOT))
 				.register(registry);
 		}
-		this.meters = new Meters(registry);
-	}
-
-	@Override
-	public void workerForked(WorkerForked event) {
-		Meters meters = this.meters;
-		if (meters != null) {
-			meters.forks.get(event.cause()).increment();
-			if (event.reforkLatency() != null) {
-				meters.reforkLatency.record(event.reforkLatency());
+		this.registries.computeIfAbsent(registry, Meters::new);
+		synchronized (this) {
+			if (!this.subscribed) {
+				this.pool.addListener(this.listener);
+				this.subscribed = true;
 			}
 		}
 	}
 
+	/**
+	 * Stops recording: unsubscribes from the pool. Gauges registered by {@link #bindTo} stay, and
+	 * go on reading the pool.
+	 */
 	@Override
-	public void workerExited(WorkerExited event) {
-		Meters meters = this.meters;
-		if (meters != null) {
-			Counter.builder("cfork.worker.exits")
-				.description("Worker processes that exited")
-				.tag("unexpected", Boolean.toString(event.unexpected()))
-				.tag("code", Integer.toString(event.exit().code()))
-				.register(meters.registry)
-				.increment();
-			meters.lifetime.record(event.lifetime());
-		}
-	}
-
-	@Override
-	public void reforkLimitReached(ReforkLimitReached event) {
-		Meters meters = this.meters;
-		if (meters != null) {
-			meters.limitReached.increment();
+	public void close() {
+		synchronized (this) {
+			this.pool.removeListener(this.listener);
+			this.subscribed = false;
 		}
 	}
 
 	/**
-	 * The meters recorded from callbacks, registered once so that each appears from the start.
+	 * Records the pool's callbacks in every registry bound so far.
+	 */
+	private final class Recorder implements WorkerPoolListener {
+
+		@Override
+		public void workerForked(WorkerForked event) {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				meters.forks.get(event.cause()).increment();
+				if (event.reforkLatency() != null) {
+					meters.reforkLatency.record(event.reforkLatency());
+				}
+			}
+		}
+
+		@Override
+		public void workerExited(WorkerExited event) {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				Counter.builder("cfork.worker.exits")
+					.description("Worker processes that exited")
+					.tag("unexpected", Boolean.toString(event.unexpected()))
+					.tag("code", Integer.toString(event.exit().code()))
+					.register(meters.registry)
+					.increment();
+				meters.lifetime.record(event.lifetime());
+			}
+		}
+
+		@Override
+		public void reforkLimitReached(ReforkLimitReached event) {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				meters.limitReached.increment();
+			}
+		}
+
+	}
+
+	/**
+	 * One registry's meters recorded from callbacks, registered once so that each appears from the
+	 * start.
 	 */
 	private static final class Meters {
 

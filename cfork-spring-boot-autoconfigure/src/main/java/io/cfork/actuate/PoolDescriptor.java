@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.cfork.PoolSnapshot;
 import io.cfork.PoolStatus;
 import io.cfork.WorkerExit;
@@ -14,9 +15,15 @@ import io.cfork.WorkerSnapshot;
 import io.cfork.WorkerState;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+
 /**
  * The pool as the {@code cfork} endpoint shows it. Durations are ISO-8601 ({@code PT1M12S}),
  * instants are UTC ({@code 2026-11-23T10:00:00Z}).
+ * <p>
+ * An {@link OperationResponseBody}: the actuator writes it with its own JSON mapper, so the
+ * application's Jackson settings ({@code spring.jackson.*}) cannot rename or drop its fields. A
+ * field without a value is written as {@code null}, never left out.
  *
  * @param status the pool's status
  * @param desired how many workers the pool keeps alive
@@ -27,8 +34,9 @@ import org.jspecify.annotations.Nullable;
  * @param env the extra environment for workers, its values masked unless values are shown
  * @param workers the slots
  */
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record PoolDescriptor(PoolStatus status, int desired, int alive, long reforks, Limit limit,
-		List<String> command, Map<String, String> env, List<Worker> workers) {
+		List<String> command, Map<String, String> env, List<Worker> workers) implements OperationResponseBody {
 
 	static final String MASK = "******";
 
@@ -51,11 +59,12 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, long ref
 	 * @param duration the window
 	 * @param reached whether the pool gave up reforking
 	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Limit(int limit, String duration, boolean reached) {
 	}
 
 	/**
-	 * One slot.
+	 * One slot; also what {@code /actuator/cfork/{index}} answers.
 	 *
 	 * @param index the slot index, stable across reforks
 	 * @param id the id of the slot's latest fork
@@ -66,8 +75,9 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, long ref
 	 * @param restarts how many times the slot was forked again
 	 * @param lastExit how the slot's previous process ended, or {@code null}
 	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
-			@Nullable String uptime, int restarts, @Nullable Exit lastExit) {
+			@Nullable String uptime, int restarts, @Nullable Exit lastExit) implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
@@ -89,6 +99,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, long ref
 	 * @param at when the exit was seen
 	 * @param error why it could not be started, if it could not
 	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Exit(int code, @Nullable String signal, boolean unexpected, String at, @Nullable String error) {
 
 		static Exit of(WorkerExit exit) {

@@ -17,6 +17,10 @@ import org.springframework.core.io.ResourceLoader;
  * Auto-configuration of the worker pool: a {@link WorkerPoolManager} built from
  * {@code cfork.*}, started with the application context and stopped with it. Backs off when
  * {@code cfork.enabled=false}, and in an application that was itself started as a worker.
+ * <p>
+ * What the pool reports is published as Spring application events ({@code io.cfork.event}), and
+ * given to every {@link WorkerPoolListener} bean the application defines: both are subscribed
+ * before the pool first starts.
  */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "cfork.enabled", matchIfMissing = true)
@@ -33,14 +37,9 @@ public final class CforkAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	WorkerPoolLifecycle workerPoolLifecycle(WorkerPoolManager workerPoolManager,
-			ObjectProvider<WorkerPoolListener> listeners) {
-		return new WorkerPoolLifecycle(workerPoolManager, listeners);
-	}
-
-	@Bean
-	CforkEventPublisher cforkEventPublisher(ApplicationEventPublisher applicationEventPublisher,
-			WorkerPoolManager workerPoolManager) {
-		return new CforkEventPublisher(applicationEventPublisher, workerPoolManager);
+			ApplicationEventPublisher applicationEventPublisher, ObjectProvider<WorkerPoolListener> listeners) {
+		return new WorkerPoolLifecycle(workerPoolManager,
+				new CforkEventPublisher(applicationEventPublisher, workerPoolManager), listeners);
 	}
 
 }

@@ -2,8 +2,10 @@ package io.cfork.autoconfigure;
 
 import io.cfork.WorkerPoolManager;
 import io.cfork.actuate.CforkEndpoint;
+import io.cfork.actuate.CforkEndpointWebExtension;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -13,7 +15,9 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /**
- * Auto-configuration of the {@code cfork} actuator endpoint.
+ * Auto-configuration of the {@code cfork} actuator endpoint: the {@link CforkEndpoint} when it is
+ * exposed (over HTTP or JMX), and its {@link CforkEndpointWebExtension} when it is exposed over
+ * HTTP.
  */
 @AutoConfiguration(after = CforkAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
@@ -25,7 +29,16 @@ public final class CforkEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CforkEndpoint cforkEndpoint(WorkerPoolManager workerPoolManager, CforkEndpointProperties properties) {
-		return new CforkEndpoint(workerPoolManager, properties.getShowValues(), properties.getRoles());
+		return new CforkEndpoint(workerPoolManager, properties.getShowValues());
+	}
+
+	@Bean
+	@ConditionalOnBean(CforkEndpoint.class)
+	@ConditionalOnMissingBean
+	@ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
+	CforkEndpointWebExtension cforkEndpointWebExtension(CforkEndpoint cforkEndpoint,
+			CforkEndpointProperties properties) {
+		return new CforkEndpointWebExtension(cforkEndpoint, properties.getShowValues(), properties.getRoles());
 	}
 
 }

@@ -12,7 +12,8 @@ import io.cfork.event.WorkerForkedEvent;
 import org.springframework.context.ApplicationEventPublisher;
 
 /**
- * Publishes what the pool reports as Spring application events.
+ * Publishes what the pool reports as Spring application events. Not a bean: the
+ * {@link WorkerPoolLifecycle} subscribes it to the pool before the first start.
  */
 class CforkEventPublisher implements WorkerPoolListener {
 

@@ -58,15 +58,15 @@ final class CforkPoolOptions {
 		String mainClass = java.getMainClass();
 		if (StringUtils.hasText(exec) && StringUtils.hasText(mainClass)) {
 			throw new InvalidPoolOptionException("exec", exec, "both cfork.exec and cfork.java.main-class are set ("
-					+ mainClass + ")", "Set only one of %s (an executable) and cfork.java.main-class (a Java main class).");
+					+ mainClass + ")", "Set only one of {exec} (an executable) and {java.main-class} (a Java main class).");
 		}
 		if (StringUtils.hasText(mainClass)) {
 			return WorkerCommand.java(mainClass, java.getClassPath(), java.getJvmArgs(), properties.getArgs());
 		}
 		if (exec == null) {
 			throw new InvalidPoolOptionException("exec", null, "no worker command is set",
-					"Set %s to the worker's executable (with cfork.args), or cfork.java.main-class to a Java main "
-							+ "class; or set cfork.enabled=false to start no pool.");
+					"Set {exec} to the worker's executable (with {args}), or {java.main-class} to a Java main "
+							+ "class; or set {enabled}=false to start no pool.");
 		}
 		return WorkerCommand.exec(exec, properties.getArgs());
 	}

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.jayway.jsonpath.DocumentContext;
+import com.jayway.jsonpath.JsonPath;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -143,8 +144,24 @@ class CforkEndpointWebTests {
 			assertThat(response.statusCode()).isEqualTo(400);
 			assertThat(response.body()).contains("count must be at least 1");
 		});
-		assertThat(this.actuator.post("/actuator/cfork", "{}").statusCode()).isEqualTo(400);
-		assertThat(this.actuator.post("/actuator/cfork", "{\"count\": \"many\"}").statusCode()).isEqualTo(400);
+		assertThat(this.actuator.post("/actuator/cfork", "{}")).satisfies((response) -> {
+			assertThat(response.statusCode()).isEqualTo(400);
+			assertThat(JsonPath.parse(response.body()).read("$.error", String.class))
+				.isEqualTo("count is required: POST {\"count\": N} with N >= 1");
+		});
+		assertThat(this.actuator.post("/actuator/cfork", "{\"count\": \"many\"}")).satisfies((response) -> {
+			assertThat(response.statusCode()).isEqualTo(400);
+			assertThat(JsonPath.parse(response.body()).read("$.error", String.class))
+				.isEqualTo("count must be a whole number: POST {\"count\": N} with N >= 1, was 'many'");
+		});
+		assertThat(this.actuator.post("/actuator/cfork", "{\"count\": 2.5}")).satisfies((response) -> {
+			assertThat(response.statusCode()).isEqualTo(400);
+			assertThat(JsonPath.parse(response.body()).read("$.error", String.class)).contains("whole number");
+		});
+		assertThat(this.actuator.post("/actuator/cfork/first", "")).satisfies((response) -> {
+			assertThat(response.statusCode()).isEqualTo(400);
+			assertThat(JsonPath.parse(response.body()).read("$.error", String.class)).contains("slot index");
+		});
 		assertThat(this.pool.snapshot().desired()).isEqualTo(2);
 		assertThat(this.pool.snapshot().workers()).hasSize(2);
 	}

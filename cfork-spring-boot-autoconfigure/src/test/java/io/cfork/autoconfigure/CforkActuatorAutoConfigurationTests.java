@@ -2,6 +2,7 @@ package io.cfork.autoconfigure;
 
 import io.cfork.WorkerPoolManager;
 import io.cfork.actuate.CforkEndpoint;
+import io.cfork.actuate.CforkEndpointWebExtension;
 import io.cfork.actuate.CforkHealthIndicator;
 import io.cfork.actuate.CforkMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
@@ -37,6 +39,7 @@ class CforkActuatorAutoConfigurationTests {
 	void providesEndpointHealthAndMetrics() {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(CforkEndpoint.class)
+				.hasSingleBean(CforkEndpointWebExtension.class)
 				.hasSingleBean(CforkHealthIndicator.class)
 				.hasSingleBean(CforkMetrics.class);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
@@ -50,6 +53,24 @@ class CforkActuatorAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=health")
 			.run((context) -> assertThat(context).doesNotHaveBean(CforkEndpoint.class)
 				.hasSingleBean(WorkerPoolManager.class));
+	}
+
+	@Test
+	void endpointWithoutWebExtensionWhenExposedOnlyOverJmx() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=health", "spring.jmx.enabled=true",
+					"management.endpoints.jmx.exposure.include=cfork")
+			.run((context) -> assertThat(context).hasSingleBean(CforkEndpoint.class)
+				.doesNotHaveBean(CforkEndpointWebExtension.class));
+	}
+
+	@Test
+	void endpointAndExtensionBackOffToTheApplicationsOwn() {
+		this.contextRunner.withUserConfiguration(UserEndpointConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(CforkEndpoint.class).hasSingleBean(CforkEndpointWebExtension.class);
+			assertThat(context.getBean(CforkEndpoint.class))
+				.isSameAs(context.getBean(UserEndpointConfiguration.class).endpoint);
+		});
 	}
 
 	@Test
@@ -97,6 +118,19 @@ class CforkActuatorAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(CforkAutoConfiguration.class, CforkMetricsAutoConfiguration.class))
 			.withPropertyValues("cfork.exec=sleep", "cfork.args=3600", "cfork.count=1")
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(CforkMetrics.class));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserEndpointConfiguration {
+
+		CforkEndpoint endpoint;
+
+		@Bean
+		CforkEndpoint userCforkEndpoint(WorkerPoolManager pool) {
+			this.endpoint = new CforkEndpoint(pool, Show.ALWAYS);
+			return this.endpoint;
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

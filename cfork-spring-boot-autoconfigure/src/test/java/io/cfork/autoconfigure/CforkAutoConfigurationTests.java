@@ -6,10 +6,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.cfork.ForkCause;
 import io.cfork.PoolOptions;
 import io.cfork.Proc;
 import io.cfork.PoolSnapshot;
 import io.cfork.WorkerCommand;
+import io.cfork.WorkerForked;
+import io.cfork.WorkerPoolListener;
 import io.cfork.WorkerPoolManager;
 import io.cfork.WorkerSnapshot;
 import io.cfork.WorkerState;
@@ -130,6 +133,17 @@ class CforkAutoConfigurationTests {
 				});
 				assertThat(events.forked.get(1).getForked().worker().index()).isZero();
 				assertThat(events.forked.get(1).getForked().reforkLatency()).isNotNull();
+			});
+	}
+
+	@Test
+	void subscribesTheApplicationsPoolListenersBeforeTheFirstFork() {
+		this.contextRunner.withUserConfiguration(ListenerConfiguration.class)
+			.withPropertyValues("cfork.exec=sleep", "cfork.args=3600", "cfork.count=2")
+			.run((context) -> {
+				List<WorkerForked> forked = context.getBean(ListenerConfiguration.class).forked;
+				await().atMost(Duration.ofSeconds(10)).until(() -> forked.size() == 2);
+				assertThat(forked).extracting(WorkerForked::cause).containsOnly(ForkCause.START);
 			});
 	}
 
@@ -269,6 +283,25 @@ class CforkAutoConfigurationTests {
 		@EventListener
 		void exited(WorkerExitedEvent event) {
 			this.exited.add(event);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ListenerConfiguration {
+
+		final List<WorkerForked> forked = new CopyOnWriteArrayList<>();
+
+		@Bean
+		WorkerPoolListener forkRecorder(WorkerPoolManager pool) {
+			return new WorkerPoolListener() {
+
+				@Override
+				public void workerForked(WorkerForked event) {
+					ListenerConfiguration.this.forked.add(event);
+				}
+
+			};
 		}
 
 	}
