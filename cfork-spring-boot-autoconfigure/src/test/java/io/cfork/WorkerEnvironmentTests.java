@@ -35,8 +35,9 @@ class WorkerEnvironmentTests {
 	@Test
 	void readsEveryVariableThePoolSets() {
 		assertThat(WorkerEnvironment.from(Map.of("CFORK_WORKER_INDEX", "2", "CFORK_WORKER_ID", "17",
-				"CFORK_WORKER_COUNT", "4", "CFORK_MASTER_PID", "4242", "PATH", "/usr/bin")))
-			.contains(new WorkerEnvironment(2, 17, 4, 4242));
+				"CFORK_WORKER_COUNT", "4", "CFORK_MASTER_PID", "4242", "CFORK_POOL_ID", "5f1e2d3c4b5a6978", "PATH",
+				"/usr/bin")))
+			.contains(new WorkerEnvironment(2, 17, 4, 4242, "5f1e2d3c4b5a6978"));
 	}
 
 	@Test
@@ -55,7 +56,7 @@ class WorkerEnvironmentTests {
 	@Test
 	void defaultsWhatAMasterDidNotSet() {
 		assertThat(WorkerEnvironment.from(Map.of("CFORK_MASTER_PID", "4242")))
-			.contains(new WorkerEnvironment(0, 0, 1, 4242));
+			.contains(new WorkerEnvironment(0, 0, 1, 4242, null));
 	}
 
 	@Test
@@ -73,7 +74,7 @@ class WorkerEnvironmentTests {
 				PoolOptions.builder(WorkerCommand.java(ReportingWorker.class.getName(), null, List.of(), List.of()))
 					.count(2)
 					.refork(false)
-					.output((index, pid, line) -> lines.add(line))
+					.output((index, pid, stream, line) -> lines.add(line))
 					.build());
 		this.pool.start();
 		await().atMost(Duration.ofSeconds(30)).until(() -> lines.size() == 2);

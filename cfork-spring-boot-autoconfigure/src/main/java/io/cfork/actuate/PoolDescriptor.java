@@ -28,14 +28,15 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param status the pool's status
  * @param desired how many workers the pool keeps alive
  * @param alive how many worker processes are alive
- * @param reforks how many times a worker was reforked
+ * @param ready how many workers are ready
+ * @param reforks how many times a worker was reforked since the pool started
  * @param limit the refork limit
  * @param command the workers' command line, its arguments masked unless values are shown
  * @param env the extra environment for workers, its values masked unless values are shown
  * @param workers the slots
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record PoolDescriptor(PoolStatus status, int desired, int alive, long reforks, Limit limit,
+public record PoolDescriptor(PoolStatus status, int desired, int alive, int ready, long reforks, Limit limit,
 		List<String> command, Map<String, String> env, List<Worker> workers) implements OperationResponseBody {
 
 	static final String MASK = "******";
@@ -47,7 +48,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, long ref
 		}
 		Map<String, String> shownEnv = new LinkedHashMap<>();
 		env.forEach((name, value) -> shownEnv.put(name, showValues ? value : MASK));
-		return new PoolDescriptor(pool.status(), pool.desired(), pool.alive(), pool.reforks(),
+		return new PoolDescriptor(pool.status(), pool.desired(), pool.alive(), pool.ready(), pool.reforks(),
 				new Limit(pool.limit().limit(), pool.limit().duration().toString(), pool.limit().reached()), command,
 				shownEnv, pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
 	}
@@ -72,12 +73,15 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, long ref
 	 * @param state the slot's state
 	 * @param startedAt when the slot's latest process started
 	 * @param uptime how long the process has been running, or {@code null} when none is alive
-	 * @param restarts how many times the slot was forked again
+	 * @param restarts how many times the slot was forked again, for any cause (refork, restart, scale)
 	 * @param lastExit how the slot's previous process ended, or {@code null}
+	 * @param crashLoop whether the slot's last 3 or more processes in a row died before they were
+	 * ready
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
-			@Nullable String uptime, int restarts, @Nullable Exit lastExit) implements OperationResponseBody {
+			@Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop)
+			implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
@@ -85,7 +89,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, long ref
 			return new Worker(worker.index(), worker.id(), worker.pid(), worker.state(),
 					(worker.startedAt() != null) ? worker.startedAt().toString() : null,
 					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
-					(exit != null) ? Exit.of(exit) : null);
+					(exit != null) ? Exit.of(exit) : null, worker.crashLoop());
 		}
 
 	}

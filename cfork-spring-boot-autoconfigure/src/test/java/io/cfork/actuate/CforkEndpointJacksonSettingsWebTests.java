@@ -37,11 +37,11 @@ import static org.awaitility.Awaitility.await;
 				"management.endpoints.web.exposure.include=cfork", "management.endpoint.cfork.access=unrestricted" })
 class CforkEndpointJacksonSettingsWebTests {
 
-	private static final List<String> POOL = List.of("status", "desired", "alive", "reforks", "limit", "command",
-			"env", "workers");
+	private static final List<String> POOL = List.of("status", "desired", "alive", "ready", "reforks", "limit",
+			"command", "env", "workers");
 
 	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "uptime",
-			"restarts", "lastExit");
+			"restarts", "lastExit", "crashLoop");
 
 	private static final List<String> EXIT = List.of("code", "signal", "unexpected", "at", "error");
 

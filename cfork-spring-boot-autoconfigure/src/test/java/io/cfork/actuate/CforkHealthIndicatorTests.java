@@ -2,7 +2,6 @@ package io.cfork.actuate;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.cfork.PoolSnapshot;
@@ -19,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 /**
- * Tests for {@link CforkHealthIndicator}: one per branch, from snapshots built by hand.
+ * Tests for {@link CforkHealthIndicator}: one per row of the contract's table, from snapshots built
+ * by hand.
  */
 class CforkHealthIndicatorTests {
 
@@ -28,66 +28,69 @@ class CforkHealthIndicatorTests {
 	private static final WorkerExit CRASHED = new WorkerExit(3, null, true, NOW, null);
 
 	@Test
-	void upWhenEveryWorkerIsAlive() {
+	void upWhenEveryWorkerIsReady() {
 		Health health = health(PoolStatus.RUNNING, 2, 4, running(0), running(1));
 		assertThat(health.getStatus()).isEqualTo(Status.UP);
 		assertThat(health.getDetails()).containsExactly(entry("status", PoolStatus.RUNNING), entry("desired", 2),
-				entry("alive", 2), entry("reforks", 4L));
+				entry("alive", 2), entry("ready", 2), entry("reforks", 4L), entry("crashLooping", 0));
 	}
 
 	@Test
-	void upWhileStarting() {
-		Health health = health(PoolStatus.STARTING, 1, 0, slot(0, WorkerState.STARTING, 41L));
+	void upWhileTheFirstStartIsUnderWayThoughNoneIsReadyYet() {
+		Health health = health(PoolStatus.STARTING, 2, 0, slot(0, WorkerState.STARTING, 41L, false),
+				slot(1, WorkerState.STARTING, 42L, false));
 		assertThat(health.getStatus()).isEqualTo(Status.UP);
-		assertThat(health.getDetails()).doesNotContainKey("reason");
+		assertThat(health.getDetails()).containsEntry("ready", 0).doesNotContainKey("reason");
 	}
 
 	@Test
-	void upWhileSomeWorkersAreReforked() {
-		Health health = health(PoolStatus.DEGRADED, 2, 1, running(0), slot(1, WorkerState.BACKOFF, null));
+	void upWithDetailsWhileSomeServeAndOthersCrashLoop() {
+		Health health = health(PoolStatus.DEGRADED, 2, 9, running(0), slot(1, WorkerState.BACKOFF, null, true));
 		assertThat(health.getStatus()).isEqualTo(Status.UP);
 		assertThat(health.getDetails()).containsEntry("status", PoolStatus.DEGRADED)
-			.containsEntry("alive", 1)
-			.doesNotContainKey("reason");
+			.containsEntry("ready", 1)
+			.containsEntry("crashLooping", 1)
+			.containsEntry("reason", "1 of 2 workers ready; 1 crash-looping");
 	}
 
 	@Test
-	void upWhenNoWorkerIsAliveButOneWaitsToBeReforked() {
-		Health health = health(PoolStatus.DEGRADED, 2, 0, slot(0, WorkerState.EXITED, null),
-				slot(1, WorkerState.BACKOFF, null));
+	void upWithDetailsWhenTheLimitIsReachedButSomeServe() {
+		Health health = health(PoolStatus.GAVE_UP, 2, 3, running(0), slot(1, WorkerState.EXITED, null, true));
 		assertThat(health.getStatus()).isEqualTo(Status.UP);
-		assertThat(health.getDetails()).containsEntry("alive", 0).doesNotContainKey("reason");
+		assertThat(health.getDetails()).containsEntry("reason", "1 of 2 workers ready; 1 crash-looping; refork limit "
+				+ "reached (3 reforks within PT1M), no worker is reforked until one is restarted or the pool is scaled");
 	}
 
 	@Test
-	void downWhenNoWorkerIsAliveAndNoneWillBeForked() {
-		Health health = health(PoolStatus.DEGRADED, 2, 0, slot(0, WorkerState.EXITED, null),
-				slot(1, WorkerState.EXITED, null));
+	void downWhenNoneIsReadyThoughTheyAreReforked() {
+		Health health = health(PoolStatus.DEGRADED, 2, 17, slot(0, WorkerState.BACKOFF, null, true),
+				slot(1, WorkerState.STARTING, 43L, true));
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 		assertThat(health.getDetails()).containsExactly(entry("status", PoolStatus.DEGRADED), entry("desired", 2),
-				entry("alive", 0), entry("reforks", 0L), entry("reason", "no worker is alive and none will be forked"));
+				entry("alive", 1), entry("ready", 0), entry("reforks", 17L), entry("crashLooping", 2),
+				entry("reason", "0 of 2 workers ready; 2 crash-looping"));
 	}
 
 	@Test
-	void downOnceTheReforkLimitIsReachedEvenWithWorkersAlive() {
-		Health health = health(PoolStatus.GAVE_UP, 2, 3, running(0), slot(1, WorkerState.EXITED, null));
+	void downWhenTheLimitIsReachedAndNoneIsReady() {
+		Health health = health(PoolStatus.GAVE_UP, 1, 3, slot(0, WorkerState.EXITED, null, true));
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-		assertThat(health.getDetails()).containsExactly(entry("status", PoolStatus.GAVE_UP), entry("desired", 2),
-				entry("alive", 1), entry("reforks", 3L), entry("reason", "refork limit reached: 3 reforks within PT1M"));
+		assertThat(health.getDetails().get("reason")).asString().startsWith("0 of 1 workers ready; 1 crash-looping; "
+				+ "refork limit reached");
 	}
 
 	@Test
 	void outOfServiceWhileStopping() {
-		Health health = health(PoolStatus.STOPPING, 2, 0, slot(0, WorkerState.STOPPING, 41L),
-				slot(1, WorkerState.EXITED, null));
+		Health health = health(PoolStatus.STOPPING, 2, 0, slot(0, WorkerState.STOPPING, 41L, false),
+				slot(1, WorkerState.EXITED, null, false));
 		assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
 		assertThat(health.getDetails()).containsEntry("status", PoolStatus.STOPPING).doesNotContainKey("reason");
 	}
 
 	@Test
 	void outOfServiceOnceStoppedThoughNoWorkerIsAlive() {
-		Health health = health(PoolStatus.STOPPED, 2, 0, slot(0, WorkerState.EXITED, null),
-				slot(1, WorkerState.EXITED, null));
+		Health health = health(PoolStatus.STOPPED, 2, 0, slot(0, WorkerState.EXITED, null, false),
+				slot(1, WorkerState.EXITED, null, false));
 		assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
 		assertThat(health.getDetails()).containsEntry("status", PoolStatus.STOPPED).doesNotContainKey("reason");
 	}
@@ -95,18 +98,18 @@ class CforkHealthIndicatorTests {
 	private static Health health(PoolStatus status, int desired, long reforks, WorkerSnapshot... workers) {
 		List<WorkerSnapshot> slots = List.of(workers);
 		int alive = (int) slots.stream().filter(WorkerSnapshot::isAlive).count();
-		PoolSnapshot pool = new PoolSnapshot(status, desired, alive, reforks,
-				new PoolSnapshot.Limit(3, Duration.ofMinutes(1), status == PoolStatus.GAVE_UP), List.of("sh"),
-				new ArrayList<>(slots));
+		int ready = (int) slots.stream().filter((worker) -> worker.state() == WorkerState.RUNNING).count();
+		PoolSnapshot pool = new PoolSnapshot(status, desired, alive, ready, reforks,
+				new PoolSnapshot.Limit(3, Duration.ofMinutes(1), status == PoolStatus.GAVE_UP), List.of("sh"), slots);
 		return new CforkHealthIndicator(() -> pool).health();
 	}
 
 	private static WorkerSnapshot running(int index) {
-		return slot(index, WorkerState.RUNNING, 4000L + index);
+		return slot(index, WorkerState.RUNNING, 4000L + index, false);
 	}
 
-	private static WorkerSnapshot slot(int index, WorkerState state, Long pid) {
-		return new WorkerSnapshot(index, index + 1, pid, state, NOW, 1, (pid != null) ? null : CRASHED);
+	private static WorkerSnapshot slot(int index, WorkerState state, Long pid, boolean crashLoop) {
+		return new WorkerSnapshot(index, index + 1, pid, state, NOW, 1, (pid != null) ? null : CRASHED, crashLoop);
 	}
 
 }
