@@ -35,15 +35,15 @@ public class InvalidPoolOptionException extends IllegalArgumentException {
 	 * @param value the value given
 	 * @param problem what is wrong with it ({@code must be at least 1})
 	 * @param fix how to fix it, with each option it names in braces ({@code Set {limit} to 1 or
-	 * more, or set {refork}=false}); {@code %s} stands for this option
+	 * more, or set {refork}=false})
 	 */
 	public InvalidPoolOptionException(String option, @Nullable Object value, String problem, String fix) {
 		super("Invalid pool option '" + option + "' (" + value + "): " + problem + ". "
-				+ resolve(withPlaceholders(option, fix), UnaryOperator.identity()));
+				+ resolve(fix, UnaryOperator.identity()));
 		this.option = option;
 		this.value = value;
 		this.problem = problem;
-		this.fix = withPlaceholders(option, fix);
+		this.fix = fix;
 	}
 
 	/**
@@ -87,10 +87,6 @@ public class InvalidPoolOptionException extends IllegalArgumentException {
 	 */
 	public String getFix(UnaryOperator<String> optionName) {
 		return resolve(this.fix, optionName);
-	}
-
-	private static String withPlaceholders(String option, String fix) {
-		return fix.replace("%s", "{" + option + "}");
 	}
 
 	private static String resolve(String fix, UnaryOperator<String> optionName) {
