@@ -46,14 +46,6 @@ class InvalidPoolOptionExceptionTests {
 	}
 
 	@Test
-	void percentSStandsForTheOptionItself() {
-		InvalidPoolOptionException ex = new InvalidPoolOptionException("count", 0, "must be at least 1",
-				"Scale %s to 1 or more.");
-		assertThat(ex.getFix()).isEqualTo("Scale count to 1 or more.");
-		assertThat(ex.getFix((option) -> "cfork." + option)).isEqualTo("Scale cfork.count to 1 or more.");
-	}
-
-	@Test
 	void leavesOtherBracesAndReplacementCharactersAlone() {
 		InvalidPoolOptionException ex = new InvalidPoolOptionException("exec", "x", "bad",
 				"Write {} or {1}; set {exec}.");

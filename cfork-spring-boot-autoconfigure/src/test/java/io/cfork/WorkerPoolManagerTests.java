@@ -71,13 +71,14 @@ class WorkerPoolManagerTests {
 		assertThat(snapshot.workers()).extracting(WorkerSnapshot::id).doesNotHaveDuplicates();
 		for (WorkerSnapshot worker : snapshot.workers()) {
 			assertThat(Proc.parent(worker.pid())).as("parent of worker %d", worker.index()).isEqualTo(SELF);
+			// Its output comes once the worker runs: until its exec, /proc shows the launcher's environment.
+			String expected = worker.index() + "/" + worker.pid() + ": hello from " + worker.index() + " of 3";
+			await().atMost(WAIT).until(() -> lines.contains(expected));
 			assertThat(Proc.environment(worker.pid())).containsEntry("GREETING", "hi")
 				.containsEntry("CFORK_WORKER_INDEX", String.valueOf(worker.index()))
 				.containsEntry("CFORK_WORKER_ID", String.valueOf(worker.id()))
 				.containsEntry("CFORK_WORKER_COUNT", "3")
 				.containsEntry("CFORK_MASTER_PID", String.valueOf(SELF));
-			String expected = worker.index() + "/" + worker.pid() + ": hello from " + worker.index() + " of 3";
-			await().atMost(WAIT).until(() -> lines.contains(expected));
 		}
 		assertThat(this.forks).extracting(WorkerForked::cause).containsOnly(ForkCause.START);
 	}

@@ -33,7 +33,7 @@ class CforkFailureAnalyzerTests {
 	void namesThePropertyWithItsPrefixAndTheFix() {
 		FailureAnalysis analysis = new CforkFailureAnalyzer().analyze(new IllegalStateException("wrapped",
 				new InvalidPoolOptionException("backoff.max", "1s", "must not be less than backoff.initial (2s)",
-						"Set %s to at least cfork.backoff.initial.")));
+						"Set {backoff.max} to at least {backoff.initial}.")));
 		assertThat(analysis.getDescription()).isEqualTo(
 				"The worker pool cannot start. Invalid value '1s' for property 'cfork.backoff.max': must not be "
 						+ "less than backoff.initial (2s).");
