@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * The supervisor applies the outcome.
  * <p>
  * A worker the pool asked to stop is not reforked: the slot stays empty, is removed, or is forked
- * again, as the stop asked. Any other exit is unexpected: with {@code refork} off or a stop exit
+ * again, as the stop asked. Any other exit is unexpected, and so is that of a worker the pool
+ * stopped because it failed a check ({@link SlotState#FAILING}): with {@code refork} off or a stop exit
  * code the slot stays empty; past the refork limit it is suspended until an operator resumes the
  * pool; otherwise it is reforked, at once if the worker was ready, else after a backoff that
  * doubles with each consecutive young death.
@@ -58,7 +59,7 @@ final class ExitPolicy {
 				break;
 		}
 		// Died young: before it was ready (a launch failure dies at once).
-		boolean young = exit.launchFailed() || exit.state() != SlotState.RUNNING;
+		boolean young = !exit.wasReady();
 		int youngDeaths = young ? exit.youngDeaths() + 1 : 0;
 		if (!this.refork) {
 			return ExitOutcome.unexpected(SlotState.EXITED, youngDeaths, Duration.ZERO,
@@ -84,12 +85,13 @@ final class ExitPolicy {
 	 * @param restartCause with {@link SlotState#RESTARTING}: why the slot is forked again
 	 * @param poolStopping whether the pool is stopping
 	 * @param launchFailed whether the process could not be started at all
+	 * @param wasReady whether the process had been ready
 	 * @param code the exit code
 	 * @param youngDeaths the slot's consecutive young deaths before this exit
 	 * @param limitReached whether a refork now would pass the refork limit (or the pool gave up)
 	 */
 	record Exit(SlotState state, @Nullable ForkCause restartCause, boolean poolStopping, boolean launchFailed,
-			int code, int youngDeaths, boolean limitReached) {
+			boolean wasReady, int code, int youngDeaths, boolean limitReached) {
 	}
 
 }

@@ -17,7 +17,13 @@ public enum ForkCause {
 	RESTART,
 
 	/** An operator scaled the pool up (or resumed it after the refork limit with a scale). */
-	SCALE;
+	SCALE,
+
+	/** A rolling reload replaced the worker with one running the current files on disk. */
+	RELOAD,
+
+	/** The worker was replaced for its resources: past {@code max-memory} or {@code max-lifetime}. */
+	RECYCLE;
 
 	/**
 	 * The cause as a lower-case tag value ({@code start}, {@code refork}, ...).

@@ -20,10 +20,10 @@ import org.jspecify.annotations.Nullable;
  * from                                        method        to
  * NEW, BACKOFF, EXITED, SUSPENDED             started       STARTING
  * STARTING                                    ready         RUNNING
- * STARTING, RUNNING, STOPPING, RESTARTING,    stopping      STOPPING, RESTARTING or REMOVING
- *   REMOVING
+ * STARTING, RUNNING, STOPPING, RESTARTING,    stopping      STOPPING, RESTARTING, REMOVING or
+ *   REMOVING, FAILING                                         FAILING
  * STARTING, RUNNING, STOPPING, RESTARTING,    exited        NEW (fork again), BACKOFF, EXITED,
- *   REMOVING (its process exited)                             SUSPENDED or REMOVED
+ *   REMOVING, FAILING (its process exited)                    SUSPENDED or REMOVED
  * NEW, BACKOFF, EXITED, SUSPENDED             launchFailed  NEW, BACKOFF, EXITED, SUSPENDED or REMOVED
  * BACKOFF                                     suspended     SUSPENDED (refork limit reached)
  * NEW, BACKOFF, EXITED, SUSPENDED             halted        EXITED (the pool stops)
@@ -39,6 +39,9 @@ final class Slot {
 	/** With {@link SlotState#RESTARTING}: why the slot is forked again. */
 	private @Nullable ForkCause restartCause;
 
+	/** Why the pool stops the process, when it is not an operator's stop: for its exit. */
+	private @Nullable String stopReason;
+
 	private long id;
 
 	private int forks;
@@ -48,6 +51,9 @@ final class Slot {
 	private long startNanos;
 
 	private @Nullable Instant startedAt;
+
+	/** When the current process became ready, or {@code null} while it is not. */
+	private @Nullable Instant readyAt;
 
 	private int youngDeaths;
 
@@ -86,6 +92,17 @@ final class Slot {
 		return this.restartCause;
 	}
 
+	@Nullable String stopReason() {
+		return this.stopReason;
+	}
+
+	/**
+	 * Whether the current (or last) process was ready at some point.
+	 */
+	boolean wasReady() {
+		return this.readyAt != null;
+	}
+
 	long id() {
 		return this.id;
 	}
@@ -122,24 +139,33 @@ final class Slot {
 	 * The slot's process is ready (with no readiness check: it lived {@code min-uptime}); it is no
 	 * longer in a crash loop.
 	 */
-	void ready() {
+	void ready(Instant at) {
 		move(Set.of(SlotState.STARTING), SlotState.RUNNING);
 		this.timer = null;
 		this.youngDeaths = 0;
+		this.readyAt = at;
 	}
 
 	/**
 	 * The pool asked the slot's process to stop.
-	 * @param next {@link SlotState#STOPPING}, {@link SlotState#RESTARTING} or
-	 * {@link SlotState#REMOVING}
+	 * @param next {@link SlotState#STOPPING}, {@link SlotState#RESTARTING},
+	 * {@link SlotState#REMOVING} or {@link SlotState#FAILING}
 	 * @param cause with {@code RESTARTING}: why the slot is forked again
+	 * @param reason why the pool stops it, for its exit ({@code not ready within 60s}); required
+	 * with {@code FAILING}
 	 */
-	void stopping(SlotState next, @Nullable ForkCause cause) {
-		if (!SlotState.STOPPING_STATES.contains(next) || (next == SlotState.RESTARTING) != (cause != null)) {
-			throw new IllegalStateException("Slot " + this.index + ": cannot stop to " + next + " with " + cause);
+	void stopping(SlotState next, @Nullable ForkCause cause, @Nullable String reason) {
+		if (!SlotState.STOPPING_STATES.contains(next) || (next == SlotState.RESTARTING) != (cause != null)
+				|| (next == SlotState.FAILING && reason == null)) {
+			throw new IllegalStateException(
+					"Slot " + this.index + ": cannot stop to " + next + " with " + cause + " and " + reason);
 		}
 		move(SlotState.ALIVE, next);
 		this.restartCause = cause;
+		if (reason != null || next == SlotState.STOPPING) {
+			// The pool's own stop tells no reason, and overrides any other.
+			this.stopReason = reason;
+		}
 	}
 
 	/**
@@ -194,6 +220,8 @@ final class Slot {
 		this.forks++;
 		this.startNanos = nanos;
 		this.startedAt = at;
+		this.readyAt = null;
+		this.stopReason = null;
 	}
 
 	private void ended(WorkerExit exit, SlotState next, int youngDeaths) {
@@ -265,7 +293,8 @@ final class Slot {
 	WorkerSnapshot snapshot() {
 		WorkerProcess current = this.process;
 		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state.shown(),
-				this.startedAt, Math.max(0, this.forks - 1), this.lastExit, isCrashLooping());
+				this.startedAt, (current != null) ? this.readyAt : null, Math.max(0, this.forks - 1), this.lastExit,
+				isCrashLooping());
 	}
 
 	boolean isCrashLooping() {

@@ -27,6 +27,12 @@ enum SlotState {
 	/** The pool asked the process to stop, and removes the slot once it exits (scale-down). */
 	REMOVING(WorkerState.STOPPING),
 
+	/**
+	 * The pool stops the process because it failed a check (not ready in time, its liveness): its
+	 * exit is unexpected.
+	 */
+	FAILING(WorkerState.STOPPING),
+
 	/** The process exited unexpectedly; a refork is scheduled after a delay. */
 	BACKOFF(WorkerState.BACKOFF),
 
@@ -40,13 +46,13 @@ enum SlotState {
 	REMOVED(WorkerState.EXITED);
 
 	/** States with a live process. */
-	static final Set<SlotState> ALIVE = EnumSet.of(STARTING, RUNNING, STOPPING, RESTARTING, REMOVING);
+	static final Set<SlotState> ALIVE = EnumSet.of(STARTING, RUNNING, STOPPING, RESTARTING, REMOVING, FAILING);
 
 	/** States with no process, from which the slot can be forked. */
 	static final Set<SlotState> FORKABLE = EnumSet.of(NEW, BACKOFF, EXITED, SUSPENDED);
 
 	/** States of a process the pool asked to stop. */
-	static final Set<SlotState> STOPPING_STATES = EnumSet.of(STOPPING, RESTARTING, REMOVING);
+	static final Set<SlotState> STOPPING_STATES = EnumSet.of(STOPPING, RESTARTING, REMOVING, FAILING);
 
 	private final WorkerState shown;
 

@@ -17,8 +17,11 @@ import org.jspecify.annotations.Nullable;
  * @param unexpected whether the pool did not ask the worker to stop
  * @param at when the exit was seen
  * @param error why the process could not be started, or {@code null} when it ran
+ * @param reason why the pool stopped the process ({@code not ready within 60s},
+ * {@code max-memory}), or {@code null} when it exited on its own or was stopped by an operator
  */
-public record WorkerExit(int code, @Nullable String signal, boolean unexpected, Instant at, @Nullable String error) {
+public record WorkerExit(int code, @Nullable String signal, boolean unexpected, Instant at, @Nullable String error,
+		@Nullable String reason) {
 
 	/** Exit code reported for a worker whose process could not be started. */
 	public static final int LAUNCH_FAILED = -1;
@@ -31,7 +34,8 @@ public record WorkerExit(int code, @Nullable String signal, boolean unexpected, 
 		if (this.error != null) {
 			return "launch failure (" + this.error + ")";
 		}
-		return (this.signal != null) ? "code " + this.code + " (" + this.signal + ")" : "code " + this.code;
+		String code = (this.signal != null) ? "code " + this.code + " (" + this.signal + ")" : "code " + this.code;
+		return (this.reason != null) ? code + " after it was stopped: " + this.reason : code;
 	}
 
 }

@@ -129,7 +129,7 @@ final class WorkerPool {
 		this.report.stopping(this.slots.alive());
 		for (Slot slot : this.slots.all()) {
 			if (slot.isAlive()) {
-				terminate(slot, SlotState.STOPPING, null);
+				terminate(slot, SlotState.STOPPING, null, null);
 			}
 			else {
 				slot.halted();
@@ -183,7 +183,7 @@ final class WorkerPool {
 		slot.started(id, process, now, this.clock.instant());
 		Duration minUptime = this.options.minUptime();
 		if (minUptime.isZero()) {
-			slot.ready();
+			slot.ready(this.clock.instant());
 			checkStarted();
 		}
 		else {
@@ -205,7 +205,7 @@ final class WorkerPool {
 
 	private void ready(Slot slot, long id) {
 		if (slot.id() == id && slot.is(SlotState.STARTING)) {
-			slot.ready();
+			slot.ready(this.clock.instant());
 			checkStarted();
 		}
 	}
@@ -218,7 +218,7 @@ final class WorkerPool {
 
 	private void launchFailed(Slot slot, long id, String error) {
 		long now = System.nanoTime();
-		WorkerExit exit = new WorkerExit(WorkerExit.LAUNCH_FAILED, null, true, this.clock.instant(), error);
+		WorkerExit exit = new WorkerExit(WorkerExit.LAUNCH_FAILED, null, true, this.clock.instant(), error, null);
 		ExitOutcome outcome = decide(slot, true, exit.code(), now);
 		slot.launchFailed(id, now, exit.at(), exit, outcome.next(), outcome.youngDeaths());
 		apply(slot, null, exit, Duration.ZERO, outcome, now, null);
@@ -229,10 +229,10 @@ final class WorkerPool {
 		if (this.reaper != null) {
 			this.reaper.reap(process.pid(), slot.id(), seen);
 		}
-		boolean young = !slot.is(SlotState.RUNNING);
+		boolean young = !slot.wasReady();
 		ExitOutcome outcome = decide(slot, false, code, seen);
 		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), outcome.unexpected(), this.clock.instant(),
-				null);
+				null, slot.stopReason());
 		slot.exited(exit, outcome.next(), outcome.youngDeaths());
 		// A worker that died young most often says why on stderr: quote what was read by now.
 		String lastError = (outcome.unexpected() && young) ? process.lastErrorLine() : null;
@@ -242,7 +242,7 @@ final class WorkerPool {
 	private ExitOutcome decide(Slot slot, boolean launchFailed, int code, long now) {
 		boolean limitReached = this.gaveUp || !this.window.hasRoom(now);
 		return this.policy.decide(new ExitPolicy.Exit(slot.state(), slot.restartCause(), this.phase != Phase.RUNNING,
-				launchFailed, code, slot.youngDeaths(), limitReached));
+				launchFailed, !launchFailed && slot.wasReady(), code, slot.youngDeaths(), limitReached));
 	}
 
 	/**
@@ -311,7 +311,7 @@ final class WorkerPool {
 		slot.addWaiter(result);
 		slot.forgive();
 		if (slot.isAlive()) {
-			terminate(slot, SlotState.RESTARTING, ForkCause.RESTART);
+			terminate(slot, SlotState.RESTARTING, ForkCause.RESTART, null);
 		}
 		else {
 			fork(slot, ForkCause.RESTART, null);
@@ -328,7 +328,7 @@ final class WorkerPool {
 		this.desired = count;
 		for (Slot slot : this.slots.from(count)) {
 			if (slot.isAlive()) {
-				terminate(slot, SlotState.REMOVING, null);
+				terminate(slot, SlotState.REMOVING, null, null);
 			}
 			else {
 				slot.removed();
@@ -347,7 +347,7 @@ final class WorkerPool {
 			}
 			else if (slot.is(SlotState.REMOVING)) {
 				// Was being removed by an earlier scale-down: replace it once it has exited.
-				slot.stopping(SlotState.RESTARTING, ForkCause.SCALE);
+				slot.stopping(SlotState.RESTARTING, ForkCause.SCALE, null);
 			}
 		}
 		resume(ForkCause.SCALE);
@@ -375,9 +375,9 @@ final class WorkerPool {
 	 * Asks a slot's process to stop (SIGTERM, SIGKILL after the shutdown timeout), or changes what
 	 * follows if it was asked already.
 	 */
-	private void terminate(Slot slot, SlotState next, @Nullable ForkCause cause) {
+	private void terminate(Slot slot, SlotState next, @Nullable ForkCause cause, @Nullable String reason) {
 		boolean signalled = SlotState.STOPPING_STATES.contains(slot.state());
-		slot.stopping(next, cause);
+		slot.stopping(next, cause, reason);
 		WorkerProcess process = slot.process();
 		if (signalled || process == null) {
 			return;

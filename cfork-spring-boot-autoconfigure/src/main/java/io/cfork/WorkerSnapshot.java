@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param pid the process id while a process is alive in the slot, otherwise {@code null}
  * @param state the slot's state
  * @param startedAt when the slot's latest process started, or {@code null}
+ * @param readyAt when the slot's process became ready, or {@code null} while none is
  * @param restarts how many times the slot was forked again after its first fork, for any cause:
  * reforks after an exit as well as operator restarts and scale-ups that forked it again
  * @param lastExit how the slot's previous process ended, or {@code null} if none did
@@ -21,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * processes in a row died before they were ready
  */
 public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
-		int restarts, @Nullable WorkerExit lastExit, boolean crashLoop) {
+		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop) {
 
 	/** Consecutive deaths before ready after which a slot is crash-looping. */
 	public static final int CRASH_LOOP_DEATHS = 3;

@@ -21,7 +21,8 @@ class ExitPolicyTests {
 	private final ExitPolicy policy = new ExitPolicy(true, Set.of(0, 42), INITIAL, MAX);
 
 	@ParameterizedTest
-	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING" })
+	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING",
+			"FAILING" })
 	void anExitWhileThePoolStopsIsExpectedAndFinal(SlotState state) {
 		ExitOutcome outcome = decide(this.policy, exit(state, 137).stopping());
 		assertThat(outcome.next()).isEqualTo(SlotState.EXITED);
@@ -93,6 +94,30 @@ class ExitPolicyTests {
 	}
 
 	@Test
+	void aWorkerStoppedBeforeItWasReadyDiedYoung() {
+		ExitOutcome outcome = decide(this.policy, exit(SlotState.FAILING, 143).withYoungDeaths(1));
+		assertThat(outcome.unexpected()).isTrue();
+		assertThat(outcome.next()).isEqualTo(SlotState.BACKOFF);
+		assertThat(outcome.youngDeaths()).isEqualTo(2);
+		assertThat(outcome.delay()).isEqualTo(Duration.ofMillis(200));
+	}
+
+	@Test
+	void aWorkerStoppedForItsLivenessIsReforkedAtOnce() {
+		ExitOutcome outcome = decide(this.policy, exit(SlotState.FAILING, 137).afterReady());
+		assertThat(outcome.unexpected()).isTrue();
+		assertThat(outcome.next()).isEqualTo(SlotState.BACKOFF);
+		assertThat(outcome.delay()).isZero();
+		assertThat(outcome.youngDeaths()).isZero();
+	}
+
+	@Test
+	void aFailedCheckPastTheLimitSuspendsTheSlot() {
+		ExitOutcome outcome = decide(this.policy, exit(SlotState.FAILING, 143).pastTheLimit());
+		assertThat(outcome.next()).isEqualTo(SlotState.SUSPENDED);
+	}
+
+	@Test
 	void aStopExitCodeEndsTheSlot() {
 		ExitOutcome outcome = decide(this.policy, exit(SlotState.RUNNING, 42));
 		assertThat(outcome.next()).isEqualTo(SlotState.EXITED);
@@ -135,42 +160,47 @@ class ExitPolicyTests {
 
 	private static ExitOutcome decide(ExitPolicy policy, Facts facts) {
 		return policy.decide(new ExitPolicy.Exit(facts.state(), facts.restartCause(), facts.poolStopping(),
-				facts.launchFailed(), facts.code(), facts.youngDeaths(), facts.limitReached()));
+				facts.launchFailed(), facts.wasReady(), facts.code(), facts.youngDeaths(), facts.limitReached()));
 	}
 
 	private static Facts exit(SlotState state, int code) {
-		return new Facts(state, null, false, false, code, 0, false);
+		return new Facts(state, null, false, false, state == SlotState.RUNNING, code, 0, false);
 	}
 
 	/**
 	 * Builds {@link ExitPolicy.Exit} values one fact at a time.
 	 */
 	private record Facts(SlotState state, ForkCause restartCause, boolean poolStopping, boolean launchFailed,
-			int code, int youngDeaths, boolean limitReached) {
+			boolean wasReady, int code, int youngDeaths, boolean limitReached) {
 
 		Facts stopping() {
-			return new Facts(this.state, this.restartCause, true, this.launchFailed, this.code, this.youngDeaths,
-					this.limitReached);
+			return new Facts(this.state, this.restartCause, true, this.launchFailed, this.wasReady, this.code,
+					this.youngDeaths, this.limitReached);
 		}
 
 		Facts restarting(ForkCause cause) {
-			return new Facts(this.state, cause, this.poolStopping, this.launchFailed, this.code, this.youngDeaths,
-					this.limitReached);
+			return new Facts(this.state, cause, this.poolStopping, this.launchFailed, this.wasReady, this.code,
+					this.youngDeaths, this.limitReached);
 		}
 
 		Facts failedToLaunch() {
-			return new Facts(this.state, this.restartCause, this.poolStopping, true, this.code, this.youngDeaths,
-					this.limitReached);
+			return new Facts(this.state, this.restartCause, this.poolStopping, true, false, this.code,
+					this.youngDeaths, this.limitReached);
 		}
 
 		Facts withYoungDeaths(int youngDeaths) {
-			return new Facts(this.state, this.restartCause, this.poolStopping, this.launchFailed, this.code,
-					youngDeaths, this.limitReached);
+			return new Facts(this.state, this.restartCause, this.poolStopping, this.launchFailed, this.wasReady,
+					this.code, youngDeaths, this.limitReached);
 		}
 
 		Facts pastTheLimit() {
-			return new Facts(this.state, this.restartCause, this.poolStopping, this.launchFailed, this.code,
-					this.youngDeaths, true);
+			return new Facts(this.state, this.restartCause, this.poolStopping, this.launchFailed, this.wasReady,
+					this.code, this.youngDeaths, true);
+		}
+
+		Facts afterReady() {
+			return new Facts(this.state, this.restartCause, this.poolStopping, this.launchFailed, true, this.code,
+					this.youngDeaths, this.limitReached);
 		}
 
 	}

@@ -20,10 +20,10 @@ class SlotTests {
 
 	private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
 
-	private static final WorkerExit KILLED = new WorkerExit(137, "SIGKILL", true, NOW, null);
+	private static final WorkerExit KILLED = new WorkerExit(137, "SIGKILL", true, NOW, null, null);
 
 	private static final WorkerExit LAUNCH_FAILED = new WorkerExit(WorkerExit.LAUNCH_FAILED, null, true, NOW,
-			"no such file");
+			"no such file", null);
 
 	@Test
 	void aNewSlotShowsAsStartingWithNoProcess() {
@@ -59,7 +59,7 @@ class SlotTests {
 		Slot slot = crashLooping();
 		assertThat(slot.snapshot().crashLoop()).isTrue();
 		slot.started(10, new Stub(5), 1, NOW);
-		slot.ready();
+		slot.ready(NOW);
 		assertThat(slot.state()).isEqualTo(SlotState.RUNNING);
 		assertThat(slot.snapshot().crashLoop()).isFalse();
 	}
@@ -67,40 +67,65 @@ class SlotTests {
 	@ParameterizedTest
 	@EnumSource(value = SlotState.class, names = "STARTING", mode = EnumSource.Mode.EXCLUDE)
 	void readyFromAnyOtherStateFails(SlotState from) {
-		assertThatIllegalStateException().isThrownBy(() -> in(from).ready());
+		assertThatIllegalStateException().isThrownBy(() -> in(from).ready(NOW));
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING" })
+	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING",
+			"FAILING" })
 	void stoppingFromEachAliveState(SlotState from) {
 		Slot removing = in(from);
-		removing.stopping(SlotState.REMOVING, null);
+		removing.stopping(SlotState.REMOVING, null, null);
 		assertThat(removing.state()).isEqualTo(SlotState.REMOVING);
 		assertThat(removing.snapshot().state()).isEqualTo(WorkerState.STOPPING);
 		Slot restarting = in(from);
-		restarting.stopping(SlotState.RESTARTING, ForkCause.RESTART);
+		restarting.stopping(SlotState.RESTARTING, ForkCause.RESTART, null);
 		assertThat(restarting.state()).isEqualTo(SlotState.RESTARTING);
 		assertThat(restarting.restartCause()).isEqualTo(ForkCause.RESTART);
-		restarting.stopping(SlotState.STOPPING, null);
+		restarting.stopping(SlotState.STOPPING, null, null);
 		assertThat(restarting.restartCause()).isNull();
 	}
 
 	@ParameterizedTest
 	@EnumSource(value = SlotState.class, names = { "NEW", "BACKOFF", "EXITED", "SUSPENDED", "REMOVED" })
 	void stoppingWithoutAProcessFails(SlotState from) {
-		assertThatIllegalStateException().isThrownBy(() -> in(from).stopping(SlotState.STOPPING, null));
+		assertThatIllegalStateException().isThrownBy(() -> in(from).stopping(SlotState.STOPPING, null, null));
+	}
+
+	@Test
+	void failingCarriesItsReasonToTheExitAndForgetsItOnTheNextFork() {
+		Slot slot = in(SlotState.STARTING);
+		slot.stopping(SlotState.FAILING, null, "not ready within 60s");
+		assertThat(slot.snapshot().state()).isEqualTo(WorkerState.STOPPING);
+		assertThat(slot.stopReason()).isEqualTo("not ready within 60s");
+		assertThat(slot.wasReady()).isFalse();
+		slot.exited(KILLED, SlotState.BACKOFF, 1);
+		slot.started(2, new Stub(2), 1, NOW);
+		assertThat(slot.stopReason()).isNull();
+	}
+
+	@Test
+	void thePoolsOwnStopOverridesAFailingReason() {
+		Slot slot = in(SlotState.RUNNING);
+		assertThat(slot.wasReady()).isTrue();
+		slot.stopping(SlotState.FAILING, null, "liveness: 3 failed checks");
+		slot.stopping(SlotState.STOPPING, null, null);
+		assertThat(slot.stopReason()).isNull();
 	}
 
 	@Test
 	void stoppingNeedsAStopStateAndACauseOnlyToRestart() {
-		assertThatIllegalStateException().isThrownBy(() -> in(SlotState.RUNNING).stopping(SlotState.EXITED, null));
-		assertThatIllegalStateException().isThrownBy(() -> in(SlotState.RUNNING).stopping(SlotState.RESTARTING, null));
+		assertThatIllegalStateException().isThrownBy(() -> in(SlotState.RUNNING).stopping(SlotState.EXITED, null, null));
+		assertThatIllegalStateException().isThrownBy(() -> in(SlotState.RUNNING).stopping(SlotState.RESTARTING, null, null));
 		assertThatIllegalStateException()
-			.isThrownBy(() -> in(SlotState.RUNNING).stopping(SlotState.STOPPING, ForkCause.SCALE));
+			.isThrownBy(() -> in(SlotState.RUNNING).stopping(SlotState.STOPPING, ForkCause.SCALE, null));
+		assertThatIllegalStateException()
+			.isThrownBy(() -> in(SlotState.RUNNING).stopping(SlotState.FAILING, null, null));
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING" })
+	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING",
+			"FAILING" })
 	void exitedFromEachAliveStateToEachOutcome(SlotState from) {
 		for (SlotState next : EnumSet.of(SlotState.NEW, SlotState.BACKOFF, SlotState.EXITED, SlotState.SUSPENDED,
 				SlotState.REMOVED)) {
@@ -116,7 +141,7 @@ class SlotTests {
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING" },
+	@EnumSource(value = SlotState.class, names = { "STARTING", "RUNNING", "STOPPING", "RESTARTING", "REMOVING", "FAILING" },
 			mode = EnumSource.Mode.EXCLUDE)
 	void exitedWithoutAProcessFails(SlotState from) {
 		assertThatIllegalStateException().isThrownBy(() -> in(from).exited(KILLED, SlotState.EXITED, 0));
@@ -205,15 +230,19 @@ class SlotTests {
 			case STARTING -> slot.started(1, new Stub(100), 1, NOW);
 			case RUNNING -> {
 				slot.started(1, new Stub(100), 1, NOW);
-				slot.ready();
+				slot.ready(NOW);
 			}
 			case STOPPING, REMOVING -> {
 				slot.started(1, new Stub(100), 1, NOW);
-				slot.stopping(state, null);
+				slot.stopping(state, null, null);
+			}
+			case FAILING -> {
+				slot.started(1, new Stub(100), 1, NOW);
+				slot.stopping(state, null, "not ready within 60s");
 			}
 			case RESTARTING -> {
 				slot.started(1, new Stub(100), 1, NOW);
-				slot.stopping(state, ForkCause.SCALE);
+				slot.stopping(state, ForkCause.SCALE, null);
 			}
 			case BACKOFF, EXITED, SUSPENDED, REMOVED -> {
 				slot.started(1, new Stub(100), 1, NOW);

@@ -72,6 +72,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 * @param pid the process id, or {@code null} when no process is alive in the slot
 	 * @param state the slot's state
 	 * @param startedAt when the slot's latest process started
+	 * @param readyAt when the slot's process became ready, or {@code null} while it is not
 	 * @param uptime how long the process has been running, or {@code null} when none is alive
 	 * @param restarts how many times the slot was forked again, for any cause (refork, restart, scale)
 	 * @param lastExit how the slot's previous process ended, or {@code null}
@@ -80,7 +81,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
-			@Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop)
+			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop)
 			implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
@@ -88,6 +89,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 			Duration uptime = worker.uptime(now);
 			return new Worker(worker.index(), worker.id(), worker.pid(), worker.state(),
 					(worker.startedAt() != null) ? worker.startedAt().toString() : null,
+					(worker.readyAt() != null) ? worker.readyAt().toString() : null,
 					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
 					(exit != null) ? Exit.of(exit) : null, worker.crashLoop());
 		}
@@ -102,12 +104,15 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 * @param unexpected whether the pool did not ask it to stop
 	 * @param at when the exit was seen
 	 * @param error why it could not be started, if it could not
+	 * @param reason why the pool stopped it ({@code not ready within 60s}), if it did
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
-	public record Exit(int code, @Nullable String signal, boolean unexpected, String at, @Nullable String error) {
+	public record Exit(int code, @Nullable String signal, boolean unexpected, String at, @Nullable String error,
+			@Nullable String reason) {
 
 		static Exit of(WorkerExit exit) {
-			return new Exit(exit.code(), exit.signal(), exit.unexpected(), exit.at().toString(), exit.error());
+			return new Exit(exit.code(), exit.signal(), exit.unexpected(), exit.at().toString(), exit.error(),
+					exit.reason());
 		}
 
 	}

@@ -40,10 +40,10 @@ class CforkEndpointJacksonSettingsWebTests {
 	private static final List<String> POOL = List.of("status", "desired", "alive", "ready", "reforks", "limit",
 			"command", "env", "workers");
 
-	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "uptime",
+	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "readyAt", "uptime",
 			"restarts", "lastExit", "crashLoop");
 
-	private static final List<String> EXIT = List.of("code", "signal", "unexpected", "at", "error");
+	private static final List<String> EXIT = List.of("code", "signal", "unexpected", "at", "error", "reason");
 
 	@LocalServerPort
 	private int port;

@@ -25,7 +25,7 @@ class CforkHealthIndicatorTests {
 
 	private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
 
-	private static final WorkerExit CRASHED = new WorkerExit(3, null, true, NOW, null);
+	private static final WorkerExit CRASHED = new WorkerExit(3, null, true, NOW, null, null);
 
 	@Test
 	void upWhenEveryWorkerIsReady() {
@@ -109,7 +109,8 @@ class CforkHealthIndicatorTests {
 	}
 
 	private static WorkerSnapshot slot(int index, WorkerState state, Long pid, boolean crashLoop) {
-		return new WorkerSnapshot(index, index + 1, pid, state, NOW, 1, (pid != null) ? null : CRASHED, crashLoop);
+		return new WorkerSnapshot(index, index + 1, pid, state, NOW, (state == WorkerState.RUNNING) ? NOW : null, 1,
+				(pid != null) ? null : CRASHED, crashLoop);
 	}
 
 }
