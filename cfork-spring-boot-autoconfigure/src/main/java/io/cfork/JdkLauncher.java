@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
@@ -41,7 +40,7 @@ final class JdkLauncher implements WorkerLauncher {
 
 	private final @Nullable File directory;
 
-	private final Map<String, String> env;
+	private final PoolOptions options;
 
 	private final @Nullable WorkerOutput output;
 
@@ -51,7 +50,7 @@ final class JdkLauncher implements WorkerLauncher {
 
 	private final String poolId;
 
-	JdkLauncher(PoolOptions options, String poolId) {
+	JdkLauncher(PoolOptions options, @Nullable WorkerOutput output, String poolId) {
 		this.poolId = poolId;
 		String setpriv = isLinux() ? findTool("setpriv") : null;
 		String setsid = isLinux() ? findTool("setsid") : null;
@@ -73,8 +72,8 @@ final class JdkLauncher implements WorkerLauncher {
 		this.commandLine = List.copyOf(line);
 		this.ownSession = setsid != null;
 		this.directory = (options.workingDirectory() != null) ? options.workingDirectory().toFile() : null;
-		this.env = options.env();
-		this.output = options.output();
+		this.options = options;
+		this.output = output;
 	}
 
 	@Override
@@ -83,7 +82,7 @@ final class JdkLauncher implements WorkerLauncher {
 		if (this.directory != null) {
 			builder.directory(this.directory);
 		}
-		WorkerEnvironment.build(builder.environment(), this.env,
+		WorkerEnvironment.build(builder.environment(), this.options.env(index),
 				new WorkerEnvironment(index, id, count, this.masterPid, this.poolId));
 		builder.redirectInput(Redirect.from(DEV_NULL));
 		if (this.output == null) {
@@ -155,6 +154,20 @@ final class JdkLauncher implements WorkerLauncher {
 		public void kill() {
 			this.process.descendants().forEach(ProcessHandle::destroyForcibly);
 			this.process.destroyForcibly();
+		}
+
+		@Override
+		public void quit() {
+			// The JDK sends only SIGTERM and SIGKILL: kill(1) sends the rest.
+			try {
+				new ProcessBuilder("kill", "-QUIT", Long.toString(this.process.pid())).start().waitFor(1, TimeUnit.SECONDS);
+			}
+			catch (IOException ex) {
+				logger.warn("Could not send SIGQUIT to worker pid {}: {}", this.process.pid(), ex.getMessage());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
 
 		@Override

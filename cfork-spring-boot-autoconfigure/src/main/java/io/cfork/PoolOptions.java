@@ -3,7 +3,9 @@ package io.cfork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -44,6 +46,12 @@ public final class PoolOptions {
 
 	private final Duration shutdownTimeout;
 
+	private final ReadinessCheck readiness;
+
+	private final LivenessCheck liveness;
+
+	private final List<String> incrementEnv;
+
 	private PoolOptions(Builder builder) {
 		this.command = builder.command;
 		this.count = builder.count;
@@ -58,6 +66,9 @@ public final class PoolOptions {
 		this.workingDirectory = builder.workingDirectory;
 		this.output = builder.output;
 		this.shutdownTimeout = builder.shutdownTimeout;
+		this.readiness = builder.readiness;
+		this.liveness = builder.liveness;
+		this.incrementEnv = List.copyOf(builder.incrementEnv);
 	}
 
 	/**
@@ -135,6 +146,38 @@ public final class PoolOptions {
 		return this.shutdownTimeout;
 	}
 
+	/** @return how the pool knows a worker serves */
+	public ReadinessCheck readiness() {
+		return this.readiness;
+	}
+
+	/** @return how the pool knows a ready worker still serves */
+	public LivenessCheck liveness() {
+		return this.liveness;
+	}
+
+	/** @return names of {@link #env()} entries each worker gets increased by its index */
+	public List<String> incrementEnv() {
+		return this.incrementEnv;
+	}
+
+	/**
+	 * The extra environment of the worker at an index: {@link #env()} with each
+	 * {@link #incrementEnv()} entry increased by the index.
+	 * @param index the worker's slot index
+	 * @return the variables
+	 */
+	public Map<String, String> env(int index) {
+		if (this.incrementEnv.isEmpty()) {
+			return this.env;
+		}
+		Map<String, String> env = new LinkedHashMap<>(this.env);
+		for (String name : this.incrementEnv) {
+			env.put(name, Long.toString(Long.parseLong(this.env.get(name).trim()) + index));
+		}
+		return env;
+	}
+
 	/**
 	 * Builds {@link PoolOptions}; {@link #build()} checks every option.
 	 */
@@ -165,6 +208,12 @@ public final class PoolOptions {
 		private @Nullable WorkerOutput output = WorkerOutput.toLog();
 
 		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		private ReadinessCheck readiness = ReadinessCheck.none();
+
+		private LivenessCheck liveness = LivenessCheck.none();
+
+		private List<String> incrementEnv = List.of();
 
 		private @Nullable ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
 
@@ -280,6 +329,39 @@ public final class PoolOptions {
 		}
 
 		/**
+		 * Sets how the pool knows a worker serves (default {@link ReadinessCheck#none()}: once it
+		 * lived {@code min-uptime}).
+		 * @param readiness the check
+		 * @return this builder
+		 */
+		public Builder readiness(ReadinessCheck readiness) {
+			this.readiness = Objects.requireNonNull(readiness, "readiness");
+			return this;
+		}
+
+		/**
+		 * Sets how the pool knows a ready worker still serves (default {@link LivenessCheck#none()}).
+		 * @param liveness the check
+		 * @return this builder
+		 */
+		public Builder liveness(LivenessCheck liveness) {
+			this.liveness = Objects.requireNonNull(liveness, "liveness");
+			return this;
+		}
+
+		/**
+		 * Names {@link #env(Map) env} entries whose integer value each worker gets increased by its
+		 * index (PM2's {@code increment_var}): with {@code PORT=9000}, worker 2 gets
+		 * {@code PORT=9002}.
+		 * @param names names of env entries
+		 * @return this builder
+		 */
+		public Builder incrementEnv(List<String> names) {
+			this.incrementEnv = List.copyOf(names);
+			return this;
+		}
+
+		/**
 		 * Sets where {@link #build()} looks for a Java main class run on the master's class path
 		 * (default: the thread context class loader).
 		 * @param classLoader the class loader, or {@code null} not to check
@@ -305,16 +387,16 @@ public final class PoolOptions {
 				throw new InvalidPoolOptionException("limit", this.limit, "must be at least 1",
 						"Set {limit} to 1 or more (default 60); to never refork, set {refork}=false instead.");
 			}
-			requirePositive("duration", this.duration);
-			requireNotNegative("backoff.initial", this.backoffInitial);
-			requireNotNegative("backoff.max", this.backoffMax);
+			Durations.requirePositive("duration", this.duration);
+			Durations.requireNotNegative("backoff.initial", this.backoffInitial);
+			Durations.requireNotNegative("backoff.max", this.backoffMax);
 			if (this.backoffMax.compareTo(this.backoffInitial) < 0) {
 				throw new InvalidPoolOptionException("backoff.max", this.backoffMax,
 						"must not be less than backoff.initial (" + this.backoffInitial + ")",
 						"Set {backoff.max} to at least {backoff.initial}, or lower {backoff.initial}.");
 			}
-			requireNotNegative("min-uptime", this.minUptime);
-			requireNotNegative("shutdown-timeout", this.shutdownTimeout);
+			Durations.requireNotNegative("min-uptime", this.minUptime);
+			Durations.requireNotNegative("shutdown-timeout", this.shutdownTimeout);
 			for (Integer code : this.stopExitCodes) {
 				if (code == null || code < 0 || code > 255) {
 					throw new InvalidPoolOptionException("stop-exit-codes", this.stopExitCodes,
@@ -327,20 +409,31 @@ public final class PoolOptions {
 						"Create the directory, or set {working-directory} to an existing one (remove it to use the master's).");
 			}
 			this.command.validate(this.workingDirectory, this.env, this.classLoader);
+			for (String name : this.incrementEnv) {
+				validateIncrement(name);
+			}
+			Set<String> workerVariables = new HashSet<>(System.getenv().keySet());
+			workerVariables.addAll(this.env.keySet());
+			workerVariables.addAll(WorkerEnvironment.NAMES);
+			this.readiness.validate(workerVariables);
+			this.liveness.validate(workerVariables);
 			return new PoolOptions(this);
 		}
 
-		private static void requireNotNegative(String option, Duration value) {
-			if (value.isNegative()) {
-				throw new InvalidPoolOptionException(option, value, "must not be negative",
-						"Set {" + option + "} to zero or a positive duration, such as 500ms or 10s.");
+		private void validateIncrement(String name) {
+			String value = this.env.get(name);
+			if (value == null) {
+				throw new InvalidPoolOptionException("increment-env", name, "names no entry of env",
+						"Add {env}." + name + " with the first worker's value, or remove " + name
+								+ " from {increment-env}.");
 			}
-		}
-
-		private static void requirePositive(String option, Duration value) {
-			if (value.isNegative() || value.isZero()) {
-				throw new InvalidPoolOptionException(option, value, "must be positive",
-						"Set {" + option + "} to a positive duration, such as 60s.");
+			try {
+				Long.parseLong(value.trim());
+			}
+			catch (NumberFormatException ex) {
+				throw new InvalidPoolOptionException("increment-env", name, "env." + name + " is not an integer",
+						"Give {env}." + name + " an integer value (each worker gets it plus its index), or remove "
+								+ name + " from {increment-env}.");
 			}
 		}
 

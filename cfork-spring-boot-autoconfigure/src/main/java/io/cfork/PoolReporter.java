@@ -87,6 +87,29 @@ final class PoolReporter {
 		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerExited(exited)));
 	}
 
+	void ready(long pid, WorkerReady ready) {
+		logger.info("Worker {} (pid {}) ready after {}", ready.worker().index(), pid,
+				Durations.format(ready.readyTime()));
+		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerReady(ready)));
+	}
+
+	/**
+	 * A worker failed a check.
+	 * @param failures consecutive failures of that check
+	 * @param threshold failures after which the worker is replaced
+	 */
+	void checkFailed(long pid, WorkerCheckFailed failed, int failures, int threshold) {
+		if (failed.check() == WorkerCheckFailed.Check.LIVENESS) {
+			logger.warn("Worker {} (pid {}) failed its liveness check ({}): {} of {}", failed.worker().index(), pid,
+					failed.reason(), failures, threshold);
+		}
+		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerCheckFailed(failed)));
+	}
+
+	void replacing(int index, long pid, String reason) {
+		logger.warn("Worker {} (pid {}) failed: {}; stopping it", index, pid, reason);
+	}
+
 	void gaveUp(long reforks) {
 		logger.error("Refork limit reached: {} reforks within {} ({} since the pool started). No worker will be "
 				+ "reforked until a worker is restarted or the pool is scaled; workers still alive keep running.",

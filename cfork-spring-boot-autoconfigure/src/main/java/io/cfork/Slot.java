@@ -65,6 +65,12 @@ final class Slot {
 	/** The SIGKILL that follows a SIGTERM after the shutdown timeout. */
 	private @Nullable ScheduledFuture<?> killTimer;
 
+	/** The current process's readiness or liveness check, running on the probes' thread. */
+	private @Nullable ScheduledFuture<?> probe;
+
+	/** Consecutive failed liveness checks of the current process. */
+	private int probeFailures;
+
 	/** Restart requests that complete when the slot is next forked. */
 	private final List<CompletableFuture<WorkerSnapshot>> waiters = new ArrayList<>(0);
 
@@ -222,6 +228,7 @@ final class Slot {
 		this.startedAt = at;
 		this.readyAt = null;
 		this.stopReason = null;
+		this.probeFailures = 0;
 	}
 
 	private void ended(WorkerExit exit, SlotState next, int youngDeaths) {
@@ -255,6 +262,34 @@ final class Slot {
 		this.killTimer = killTimer;
 	}
 
+	void setProbe(ScheduledFuture<?> probe) {
+		cancelProbe();
+		this.probe = probe;
+	}
+
+	void cancelProbe() {
+		if (this.probe != null) {
+			this.probe.cancel(false);
+			this.probe = null;
+		}
+	}
+
+	/**
+	 * Counts a failed liveness check.
+	 * @return the consecutive failures, this one included
+	 */
+	int livenessFailed() {
+		return ++this.probeFailures;
+	}
+
+	void livenessPassed() {
+		this.probeFailures = 0;
+	}
+
+	@Nullable Instant startedAt() {
+		return this.startedAt;
+	}
+
 	void cancelTimers() {
 		if (this.timer != null) {
 			this.timer.cancel(false);
@@ -264,6 +299,7 @@ final class Slot {
 			this.killTimer.cancel(false);
 			this.killTimer = null;
 		}
+		cancelProbe();
 	}
 
 	void addWaiter(CompletableFuture<WorkerSnapshot> waiter) {
@@ -294,7 +330,7 @@ final class Slot {
 		WorkerProcess current = this.process;
 		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state.shown(),
 				this.startedAt, (current != null) ? this.readyAt : null, Math.max(0, this.forks - 1), this.lastExit,
-				isCrashLooping());
+				isCrashLooping(), this.probeFailures);
 	}
 
 	boolean isCrashLooping() {

@@ -38,6 +38,9 @@ public record WorkerEnvironment(int index, long id, int count, long masterPid, @
 	 */
 	public static final String POOL_ID = "CFORK_POOL_ID";
 
+	/** The names of the variables the pool sets. */
+	static final List<String> NAMES = List.of(WORKER_INDEX, WORKER_ID, WORKER_COUNT, MASTER_PID, POOL_ID);
+
 	/**
 	 * Variables a master running under systemd may have inherited (sd_notify, socket activation,
 	 * watchdog), which speak of the master and must not reach a worker.

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * It is the one class that changes the pool's state, which is why it is not split further.
  */
 final class WorkerPool {
+
+	/** How long a Java worker has to print its thread dump (SIGQUIT) before it gets SIGTERM. */
+	private static final Duration THREAD_DUMP_TIME = Duration.ofMillis(500);
 
 	private final PoolOptions options;
 
@@ -40,6 +44,8 @@ final class WorkerPool {
 	private final PoolReporter report;
 
 	private final WorkerLauncher launcher;
+
+	private final WorkerChecks checks;
 
 	private final @Nullable LeftoverReaper reaper;
 
@@ -69,7 +75,8 @@ final class WorkerPool {
 		this.window = new ReforkWindow(options.limit(), options.duration().toNanos());
 		this.command = options.command().commandLine();
 		this.desired = options.count();
-		this.launcher = new JdkLauncher(options, poolId);
+		this.checks = new WorkerChecks(options, this, threadName + "-probes");
+		this.launcher = new JdkLauncher(options, this.checks.output(), poolId);
 		boolean procFs = ProcFs.isAvailable();
 		this.reaper = (procFs && this.launcher.ownSession()) ? new LeftoverReaper(poolId) : null;
 		this.watchdog = procFs ? PoolWatchdog.start(poolId) : null;
@@ -101,6 +108,14 @@ final class WorkerPool {
 	 */
 	boolean execute(Runnable task) {
 		return this.supervisor.execute(task);
+	}
+
+	/**
+	 * Runs a task on the supervisor thread after a delay.
+	 * @return the scheduled task, or {@code null} once the pool is closed
+	 */
+	@Nullable ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+		return this.supervisor.schedule(task, delay);
 	}
 
 	// ---- Start and stop ---------------------------------------------------------------
@@ -144,6 +159,7 @@ final class WorkerPool {
 	 */
 	void close() {
 		this.supervisor.shutdown();
+		this.checks.close();
 		this.launcher.close();
 		if (this.reaper != null) {
 			this.reaper.close();
@@ -182,11 +198,11 @@ final class WorkerPool {
 		long now = System.nanoTime();
 		slot.started(id, process, now, this.clock.instant());
 		Duration minUptime = this.options.minUptime();
-		if (minUptime.isZero()) {
-			slot.ready(this.clock.instant());
-			checkStarted();
+		boolean readyNow = this.options.readiness().type() == ReadinessCheck.Type.NONE && minUptime.isZero();
+		if (this.options.readiness().type() != ReadinessCheck.Type.NONE) {
+			this.checks.forked(slot, process, id);
 		}
-		else {
+		else if (!readyNow) {
 			slot.setTimer(this.supervisor.schedule(() -> ready(slot, id), minUptime));
 		}
 		process.onExit((code) -> {
@@ -199,14 +215,84 @@ final class WorkerPool {
 		});
 		Duration latency = (latencyFrom != null) ? Duration.ofNanos(Math.max(0, now - latencyFrom)) : null;
 		this.report.forked(process.pid(), new WorkerForked(slot.snapshot(), cause, latency));
+		if (readyNow) {
+			ready(slot, id);
+		}
 		// Completed once the snapshot is published and listeners have heard of the fork.
 		this.supervisor.afterPublish(slot.takeWaiters());
 	}
 
-	private void ready(Slot slot, long id) {
-		if (slot.id() == id && slot.is(SlotState.STARTING)) {
-			slot.ready(this.clock.instant());
-			checkStarted();
+	/**
+	 * The worker forked as {@code id} is ready, if it still runs in the slot and was not yet.
+	 */
+	void ready(Slot slot, long id) {
+		WorkerProcess process = slot.process();
+		if (slot.id() != id || !slot.is(SlotState.STARTING) || process == null) {
+			return;
+		}
+		slot.ready(this.clock.instant());
+		this.checks.ready(slot, process, id);
+		Duration readyTime = Duration.ofNanos(Math.max(0, System.nanoTime() - slot.startNanos()));
+		this.report.ready(process.pid(), new WorkerReady(slot.snapshot(), readyTime));
+		checkStarted();
+	}
+
+	/**
+	 * A worker printed its ready line.
+	 */
+	void readyLine(int index, long pid) {
+		Slot slot = this.slots.get(index);
+		WorkerProcess process = (slot != null) ? slot.process() : null;
+		if (slot != null && process != null && process.pid() == pid) {
+			ready(slot, slot.id());
+		}
+	}
+
+	/**
+	 * One liveness check of the worker forked as {@code id} passed ({@code null}) or failed.
+	 */
+	void livenessResult(Slot slot, long id, @Nullable String failure) {
+		WorkerProcess process = slot.process();
+		if (slot.id() != id || !slot.is(SlotState.RUNNING) || process == null) {
+			return;
+		}
+		if (failure == null) {
+			slot.livenessPassed();
+			return;
+		}
+		int failures = slot.livenessFailed();
+		int threshold = this.options.liveness().failureThreshold();
+		this.report.checkFailed(process.pid(), new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.LIVENESS,
+				failure), failures, threshold);
+		if (failures >= threshold) {
+			checkFailed(slot, id, "liveness: " + failures + " failed checks (" + failure + ")", true);
+		}
+	}
+
+	/**
+	 * The worker forked as {@code id} failed a check for good: it is replaced. Its exit is
+	 * unexpected; a Java worker first gets SIGQUIT, for its thread dump.
+	 */
+	void checkFailed(Slot slot, long id, String reason, boolean liveness) {
+		WorkerProcess process = slot.process();
+		boolean checked = liveness ? slot.is(SlotState.RUNNING) : slot.is(SlotState.STARTING);
+		if (slot.id() != id || !checked || process == null) {
+			return;
+		}
+		if (!liveness) {
+			this.report.checkFailed(process.pid(),
+					new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.READINESS, reason), 1, 1);
+		}
+		this.report.replacing(slot.index, process.pid(), reason);
+		if (liveness && this.options.command().isJava()) {
+			// The JVM prints its thread dump on SIGQUIT and goes on: give it a moment before SIGTERM.
+			slot.stopping(SlotState.FAILING, null, reason);
+			slot.cancelTimers();
+			process.quit();
+			slot.setKillTimer(this.supervisor.schedule(() -> sigterm(slot, id), THREAD_DUMP_TIME));
+		}
+		else {
+			terminate(slot, SlotState.FAILING, null, reason);
 		}
 	}
 
@@ -229,6 +315,7 @@ final class WorkerPool {
 		if (this.reaper != null) {
 			this.reaper.reap(process.pid(), slot.id(), seen);
 		}
+		this.checks.exited(process.pid());
 		boolean young = !slot.wasReady();
 		ExitOutcome outcome = decide(slot, false, code, seen);
 		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), outcome.unexpected(), this.clock.instant(),
@@ -383,8 +470,18 @@ final class WorkerPool {
 			return;
 		}
 		slot.cancelTimers();
+		sigterm(slot, slot.id());
+	}
+
+	/**
+	 * SIGTERM to a slot's process, SIGKILL after the shutdown timeout.
+	 */
+	private void sigterm(Slot slot, long id) {
+		WorkerProcess process = slot.process();
+		if (slot.id() != id || process == null) {
+			return;
+		}
 		process.terminate();
-		long id = slot.id();
 		slot.setKillTimer(this.supervisor.schedule(() -> kill(slot, id), this.options.shutdownTimeout()));
 	}
 

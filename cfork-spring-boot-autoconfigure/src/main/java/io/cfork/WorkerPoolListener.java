@@ -23,6 +23,20 @@ public interface WorkerPoolListener {
 	}
 
 	/**
+	 * A worker became ready.
+	 * @param event which, and how long it took
+	 */
+	default void workerReady(WorkerReady event) {
+	}
+
+	/**
+	 * A worker failed a readiness or liveness check.
+	 * @param event which check, and why
+	 */
+	default void workerCheckFailed(WorkerCheckFailed event) {
+	}
+
+	/**
 	 * The pool reached its refork limit.
 	 * @param event the limit and the pool
 	 */

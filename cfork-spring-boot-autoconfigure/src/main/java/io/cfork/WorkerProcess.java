@@ -35,6 +35,11 @@ interface WorkerProcess {
 	void kill();
 
 	/**
+	 * Asks the process for a thread dump: SIGQUIT (a JVM prints one on its stdout and goes on).
+	 */
+	void quit();
+
+	/**
 	 * Of the lines read so far from the process's standard error, the one that best says why it
 	 * died ({@link ErrorLines}); read without waiting for the pipe, so lines still in it are not
 	 * seen.

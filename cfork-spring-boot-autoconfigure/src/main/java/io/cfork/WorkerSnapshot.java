@@ -20,9 +20,10 @@ import org.jspecify.annotations.Nullable;
  * @param lastExit how the slot's previous process ended, or {@code null} if none did
  * @param crashLoop whether the slot is crash-looping: its last {@value #CRASH_LOOP_DEATHS} or more
  * processes in a row died before they were ready
+ * @param probeFailures consecutive failed liveness checks of the slot's process
  */
 public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
-		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop) {
+		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop, int probeFailures) {
 
 	/** Consecutive deaths before ready after which a slot is crash-looping. */
 	public static final int CRASH_LOOP_DEATHS = 3;

@@ -280,6 +280,10 @@ class SlotTests {
 		}
 
 		@Override
+		public void quit() {
+		}
+
+		@Override
 		public String lastErrorLine() {
 			return null;
 		}

@@ -9,8 +9,10 @@ import io.cfork.ForkCause;
 import io.cfork.ReforkLimitReached;
 import io.cfork.WorkerExited;
 import io.cfork.WorkerForked;
+import io.cfork.WorkerCheckFailed;
 import io.cfork.WorkerPoolListener;
 import io.cfork.WorkerPoolManager;
+import io.cfork.WorkerReady;
 import io.cfork.WorkerState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -22,16 +24,20 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * Micrometer meters of the worker pool. Gauges read the pool's latest snapshot; counters and timers
  * are recorded from the pool's callbacks.
  * <ul>
- * <li>{@code cfork.workers.desired}, {@code cfork.workers.alive}: gauges;</li>
+ * <li>{@code cfork.workers.desired}, {@code cfork.workers.alive}, {@code cfork.workers.ready}:
+ * gauges;</li>
  * <li>{@code cfork.workers}: gauge per slot state, tag {@code state} ({@code starting},
  * {@code running}, {@code backoff}, {@code stopping}, {@code exited});</li>
  * <li>{@code cfork.worker.forks}: counter, tag {@code cause} ({@code start}, {@code refork},
- * {@code restart}, {@code scale});</li>
+ * {@code restart}, {@code scale}, {@code reload}, {@code recycle});</li>
  * <li>{@code cfork.worker.exits}: counter, tags {@code unexpected} and {@code code};</li>
  * <li>{@code cfork.refork.limit.reached}: counter;</li>
  * <li>{@code cfork.worker.lifetime}: timer, how long each exited worker lived;</li>
  * <li>{@code cfork.refork.latency}: timer, from a worker's exit being seen to its replacement
- * having started, less any backoff delay.</li>
+ * having started, less any backoff delay;</li>
+ * <li>{@code cfork.worker.ready.time}: timer, from a worker's fork to its being ready;</li>
+ * <li>{@code cfork.worker.probe.failures}: counter, tag {@code probe} ({@code readiness}: not ready
+ * in time, {@code liveness}: one failed check).</li>
  * </ul>
  * <p>
  * Wires itself, as Micrometer's own binders do: the first {@link #bindTo(MeterRegistry)} subscribes
@@ -64,6 +70,9 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 			.register(registry);
 		Gauge.builder("cfork.workers.alive", this.pool, (pool) -> pool.snapshot().alive())
 			.description("Number of worker processes alive")
+			.register(registry);
+		Gauge.builder("cfork.workers.ready", this.pool, (pool) -> pool.snapshot().ready())
+			.description("Number of workers ready")
 			.register(registry);
 		for (WorkerState state : WorkerState.values()) {
 			Gauge.builder("cfork.workers", this.pool, (pool) -> pool.snapshot().count(state))
@@ -121,6 +130,20 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 		}
 
 		@Override
+		public void workerReady(WorkerReady event) {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				meters.readyTime.record(event.readyTime());
+			}
+		}
+
+		@Override
+		public void workerCheckFailed(WorkerCheckFailed event) {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				meters.checkFailures.get(event.check()).increment();
+			}
+		}
+
+		@Override
 		public void reforkLimitReached(ReforkLimitReached event) {
 			for (Meters meters : CforkMetrics.this.registries.values()) {
 				meters.limitReached.increment();
@@ -145,6 +168,10 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 
 		final Timer reforkLatency;
 
+		final Timer readyTime;
+
+		final Map<WorkerCheckFailed.Check, Counter> checkFailures = new EnumMap<>(WorkerCheckFailed.Check.class);
+
 		Meters(MeterRegistry registry) {
 			this.registry = registry;
 			for (ForkCause cause : ForkCause.values()) {
@@ -162,6 +189,15 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 			this.reforkLatency = Timer.builder("cfork.refork.latency")
 				.description("From a worker's exit being seen to its replacement having started, less backoff")
 				.register(registry);
+			this.readyTime = Timer.builder("cfork.worker.ready.time")
+				.description("From a worker's fork to its being ready")
+				.register(registry);
+			for (WorkerCheckFailed.Check check : WorkerCheckFailed.Check.values()) {
+				this.checkFailures.put(check, Counter.builder("cfork.worker.probe.failures")
+					.description("Failed readiness (not ready in time) and liveness checks of workers")
+					.tag("probe", check.tag())
+					.register(registry));
+			}
 		}
 
 	}

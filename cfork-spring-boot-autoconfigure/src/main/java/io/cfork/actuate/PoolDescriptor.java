@@ -78,11 +78,12 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 * @param lastExit how the slot's previous process ended, or {@code null}
 	 * @param crashLoop whether the slot's last 3 or more processes in a row died before they were
 	 * ready
+	 * @param probeFailures consecutive failed liveness checks of the slot's process
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
-			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop)
-			implements OperationResponseBody {
+			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop,
+			int probeFailures) implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
@@ -91,7 +92,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 					(worker.startedAt() != null) ? worker.startedAt().toString() : null,
 					(worker.readyAt() != null) ? worker.readyAt().toString() : null,
 					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
-					(exit != null) ? Exit.of(exit) : null, worker.crashLoop());
+					(exit != null) ? Exit.of(exit) : null, worker.crashLoop(), worker.probeFailures());
 		}
 
 	}

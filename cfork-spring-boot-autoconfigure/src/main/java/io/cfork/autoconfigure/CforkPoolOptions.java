@@ -3,7 +3,9 @@ package io.cfork.autoconfigure;
 import java.util.LinkedHashSet;
 
 import io.cfork.InvalidPoolOptionException;
+import io.cfork.LivenessCheck;
 import io.cfork.PoolOptions;
+import io.cfork.ReadinessCheck;
 import io.cfork.WorkerCommand;
 import io.cfork.WorkerOutput;
 import org.jspecify.annotations.Nullable;
@@ -34,11 +36,43 @@ final class CforkPoolOptions {
 					: WorkerOutput.toLog(level(properties.getLog().getStdoutLevel()),
 							level(properties.getLog().getStderrLevel())))
 			.shutdownTimeout(properties.getShutdownTimeout())
+			.readiness(readiness(properties.getReadiness()))
+			.liveness(liveness(properties.getLiveness()))
+			.incrementEnv(properties.getIncrementEnv())
 			.classLoader(classLoader);
 		if (properties.getCount() != null) {
 			builder.count(properties.getCount());
 		}
 		return builder.build();
+	}
+
+	private static ReadinessCheck readiness(CforkProperties.Readiness readiness) {
+		ReadinessCheck check = switch (readiness.getType()) {
+			case NONE -> ReadinessCheck.none();
+			case PORT -> ReadinessCheck.port(required(readiness.getPort(), "readiness.port", "port", "TCP port"));
+			case HTTP -> ReadinessCheck.http(required(readiness.getUrl(), "readiness.url", "http", "URL"));
+			case LOG -> ReadinessCheck.log(required(readiness.getLogPattern(), "readiness.log-pattern", "log",
+					"regular expression"));
+		};
+		return check.timeout(readiness.getTimeout()).interval(readiness.getInterval());
+	}
+
+	private static LivenessCheck liveness(CforkProperties.Liveness liveness) {
+		LivenessCheck check = switch (liveness.getType()) {
+			case NONE -> LivenessCheck.none();
+			case PORT -> LivenessCheck.port(required(liveness.getPort(), "liveness.port", "port", "TCP port"));
+			case HTTP -> LivenessCheck.http(required(liveness.getUrl(), "liveness.url", "http", "URL"));
+		};
+		return check.timing(liveness.getPeriod(), liveness.getTimeout(), liveness.getFailureThreshold());
+	}
+
+	private static <T> T required(@Nullable T value, String option, String type, String what) {
+		if (value == null) {
+			String check = option.substring(0, option.indexOf('.'));
+			throw new InvalidPoolOptionException(option, null, "is required by " + check + " type " + type,
+					"Set {" + option + "} to the " + what + " the check uses, or another {" + check + ".type}.");
+		}
+		return value;
 	}
 
 	private static @Nullable Level level(LogLevel level) {

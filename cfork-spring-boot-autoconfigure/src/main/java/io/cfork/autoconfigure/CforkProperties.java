@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cfork.LivenessCheck;
+import io.cfork.ReadinessCheck;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -65,6 +67,16 @@ public class CforkProperties {
 	private final Backoff backoff = new Backoff();
 
 	private final Log log = new Log();
+
+	private final Readiness readiness = new Readiness();
+
+	private final Liveness liveness = new Liveness();
+
+	/**
+	 * Names of 'cfork.env' entries whose integer value each worker gets increased by its index:
+	 * with PORT=9000, worker 2 gets PORT=9002.
+	 */
+	private List<String> incrementEnv = new ArrayList<>();
 
 	/**
 	 * Minimum lifetime of a worker for it to be reforked at once and its backoff reset. A worker
@@ -170,6 +182,22 @@ public class CforkProperties {
 		return this.log;
 	}
 
+	public Readiness getReadiness() {
+		return this.readiness;
+	}
+
+	public Liveness getLiveness() {
+		return this.liveness;
+	}
+
+	public List<String> getIncrementEnv() {
+		return this.incrementEnv;
+	}
+
+	public void setIncrementEnv(List<String> incrementEnv) {
+		this.incrementEnv = incrementEnv;
+	}
+
 	public Duration getMinUptime() {
 		return this.minUptime;
 	}
@@ -253,6 +281,186 @@ public class CforkProperties {
 
 		public void setJvmArgs(List<String> jvmArgs) {
 			this.jvmArgs = jvmArgs;
+		}
+
+	}
+
+	/**
+	 * How the pool knows that a worker serves. Until then the worker is STARTING; one that dies
+	 * before it is ready died young.
+	 */
+	public static class Readiness {
+
+		/**
+		 * How the pool knows that a worker serves: 'none' (once it lived 'cfork.min-uptime'),
+		 * 'port' (it listens on 'cfork.readiness.port'), 'http' (a GET of 'cfork.readiness.url'
+		 * answers 2xx) or 'log' (a line of its output matches 'cfork.readiness.log-pattern').
+		 */
+		private ReadinessCheck.Type type = ReadinessCheck.Type.NONE;
+
+		/**
+		 * TCP port that a worker, or a process of its session, listens on once it serves, for type
+		 * 'port'. Read from /proc, so workers sharing one port are told apart.
+		 */
+		private @Nullable Integer port;
+
+		/**
+		 * URL whose GET answers 2xx once a worker serves, for type 'http'. May name {index} and, in
+		 * braces, any variable of the worker's environment, such as http://localhost:{PORT}/ready.
+		 */
+		private @Nullable String url;
+
+		/**
+		 * Regular expression that a line of a worker's output matches once it serves, for type
+		 * 'log'. Works with 'cfork.silent' too.
+		 */
+		private @Nullable String logPattern;
+
+		/**
+		 * Time a worker has to get ready. Past it the worker is stopped, and counts as one that
+		 * died young.
+		 */
+		private Duration timeout = Duration.ofSeconds(60);
+
+		/**
+		 * How often the 'port' and 'http' checks run while a worker starts.
+		 */
+		private Duration interval = Duration.ofMillis(100);
+
+		public ReadinessCheck.Type getType() {
+			return this.type;
+		}
+
+		public void setType(ReadinessCheck.Type type) {
+			this.type = type;
+		}
+
+		public @Nullable Integer getPort() {
+			return this.port;
+		}
+
+		public void setPort(@Nullable Integer port) {
+			this.port = port;
+		}
+
+		public @Nullable String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(@Nullable String url) {
+			this.url = url;
+		}
+
+		public @Nullable String getLogPattern() {
+			return this.logPattern;
+		}
+
+		public void setLogPattern(@Nullable String logPattern) {
+			this.logPattern = logPattern;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+	}
+
+	/**
+	 * How the pool knows that a ready worker still serves. A worker that fails it
+	 * 'cfork.liveness.failure-threshold' times in a row is replaced.
+	 */
+	public static class Liveness {
+
+		/**
+		 * How the pool knows that a ready worker still serves: 'none', 'port' (it still listens on
+		 * 'cfork.liveness.port') or 'http' (a GET of 'cfork.liveness.url' answers 2xx).
+		 */
+		private LivenessCheck.Type type = LivenessCheck.Type.NONE;
+
+		/**
+		 * TCP port that a worker, or a process of its session, keeps listening on, for type 'port'.
+		 */
+		private @Nullable Integer port;
+
+		/**
+		 * URL whose GET answers 2xx while a worker serves, for type 'http'. Placeholders as for
+		 * 'cfork.readiness.url'.
+		 */
+		private @Nullable String url;
+
+		/**
+		 * Time between two checks of a worker.
+		 */
+		private Duration period = Duration.ofSeconds(10);
+
+		/**
+		 * Time limit of one check, less than 'cfork.liveness.period'.
+		 */
+		private Duration timeout = Duration.ofSeconds(1);
+
+		/**
+		 * Failed checks in a row after which a worker is replaced.
+		 */
+		private int failureThreshold = 3;
+
+		public LivenessCheck.Type getType() {
+			return this.type;
+		}
+
+		public void setType(LivenessCheck.Type type) {
+			this.type = type;
+		}
+
+		public @Nullable Integer getPort() {
+			return this.port;
+		}
+
+		public void setPort(@Nullable Integer port) {
+			this.port = port;
+		}
+
+		public @Nullable String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(@Nullable String url) {
+			this.url = url;
+		}
+
+		public Duration getPeriod() {
+			return this.period;
+		}
+
+		public void setPeriod(Duration period) {
+			this.period = period;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public int getFailureThreshold() {
+			return this.failureThreshold;
+		}
+
+		public void setFailureThreshold(int failureThreshold) {
+			this.failureThreshold = failureThreshold;
 		}
 
 	}

@@ -41,7 +41,7 @@ class CforkEndpointJacksonSettingsWebTests {
 			"command", "env", "workers");
 
 	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "readyAt", "uptime",
-			"restarts", "lastExit", "crashLoop");
+			"restarts", "lastExit", "crashLoop", "probeFailures");
 
 	private static final List<String> EXIT = List.of("code", "signal", "unexpected", "at", "error", "reason");
 

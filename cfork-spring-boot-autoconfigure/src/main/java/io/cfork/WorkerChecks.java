@@ -1,0 +1,126 @@
+package io.cfork;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Starts and stops a worker's readiness and liveness checks, and turns their results into tasks
+ * for the supervisor: {@link WorkerPool#ready(Slot, long)} and
+ * {@link WorkerPool#checkFailed(Slot, long, String, boolean)}.
+ */
+final class WorkerChecks implements AutoCloseable {
+
+	private final PoolOptions options;
+
+	private final WorkerPool pool;
+
+	private final @Nullable Probes probes;
+
+	private final @Nullable Pattern readyLine;
+
+	/** Workers (by pid) whose ready line was seen: the rest of their output is not matched. */
+	private final Set<Long> readyLines = ConcurrentHashMap.newKeySet();
+
+	WorkerChecks(PoolOptions options, WorkerPool pool, String threadName) {
+		this.options = options;
+		this.pool = pool;
+		boolean probing = isProbe(options.readiness().type()) || options.liveness().type() != LivenessCheck.Type.NONE;
+		this.probes = probing ? new Probes(threadName) : null;
+		String pattern = options.readiness().logPattern();
+		this.readyLine = (options.readiness().type() == ReadinessCheck.Type.LOG && pattern != null)
+				? Pattern.compile(pattern) : null;
+	}
+
+	/**
+	 * Where the launcher sends workers' output: the pool's output, and, with a {@code log}
+	 * readiness check, the matcher of the ready line, which reads the output even when it is
+	 * discarded.
+	 * @return the output, or {@code null} to discard it
+	 */
+	@Nullable WorkerOutput output() {
+		WorkerOutput output = this.options.output();
+		Pattern readyLine = this.readyLine;
+		if (readyLine == null) {
+			return output;
+		}
+		return (index, pid, stream, line) -> {
+			if (output != null) {
+				output.line(index, pid, stream, line);
+			}
+			if (!this.readyLines.contains(pid) && readyLine.matcher(line).find() && this.readyLines.add(pid)) {
+				this.pool.execute(() -> this.pool.readyLine(index, pid));
+			}
+		};
+	}
+
+	/**
+	 * A worker was forked: start its readiness check and its timeout. On the supervisor thread.
+	 */
+	void forked(Slot slot, WorkerProcess process, long id) {
+		ReadinessCheck readiness = this.options.readiness();
+		if (readiness.type() == ReadinessCheck.Type.NONE) {
+			return;
+		}
+		if (this.probes != null && isProbe(readiness.type())) {
+			Probes.Check check = check(slot.index, process.pid(), readiness.port(), readiness.url());
+			slot.setProbe(this.probes.every(check, readiness.interval(), readiness.interval(), (failure) -> {
+				if (failure == null) {
+					this.pool.execute(() -> this.pool.ready(slot, id));
+				}
+			}));
+		}
+		Duration timeout = readiness.timeout();
+		slot.setTimer(this.pool.schedule(() -> this.pool.checkFailed(slot, id,
+				"not ready within " + Durations.format(timeout), false), timeout));
+	}
+
+	/**
+	 * A worker became ready: stop its readiness check, start its liveness check. On the supervisor
+	 * thread.
+	 */
+	void ready(Slot slot, WorkerProcess process, long id) {
+		slot.cancelProbe();
+		LivenessCheck liveness = this.options.liveness();
+		if (this.probes == null || liveness.type() == LivenessCheck.Type.NONE) {
+			return;
+		}
+		Probes.Check check = check(slot.index, process.pid(), liveness.port(), liveness.url());
+		slot.setProbe(this.probes.every(check, liveness.period(), liveness.timeout(),
+				(failure) -> this.pool.execute(() -> this.pool.livenessResult(slot, id, failure))));
+	}
+
+	/**
+	 * A worker exited: forget its ready line.
+	 */
+	void exited(long pid) {
+		this.readyLines.remove(pid);
+	}
+
+	private Probes.Check check(int index, long pid, @Nullable Integer port, @Nullable String url) {
+		if (url == null) {
+			return new Probes.Check(pid, (port != null) ? port : 0, null);
+		}
+		Map<String, String> env = new HashMap<>(System.getenv());
+		env.putAll(this.options.env(index));
+		env.put(WorkerEnvironment.WORKER_INDEX, Integer.toString(index));
+		return new Probes.Check(pid, 0, Probes.resolve(url, index, env));
+	}
+
+	private static boolean isProbe(ReadinessCheck.Type type) {
+		return type == ReadinessCheck.Type.PORT || type == ReadinessCheck.Type.HTTP;
+	}
+
+	@Override
+	public void close() {
+		if (this.probes != null) {
+			this.probes.close();
+		}
+	}
+
+}
