@@ -44,6 +44,8 @@ public final class PoolOptions {
 
 	private final Duration shutdownTimeout;
 
+	private final Launcher launcher;
+
 	private PoolOptions(Builder builder) {
 		this.command = builder.command;
 		this.count = builder.count;
@@ -58,6 +60,7 @@ public final class PoolOptions {
 		this.workingDirectory = builder.workingDirectory;
 		this.output = builder.output;
 		this.shutdownTimeout = builder.shutdownTimeout;
+		this.launcher = builder.launcher;
 	}
 
 	/**
@@ -135,6 +138,11 @@ public final class PoolOptions {
 		return this.shutdownTimeout;
 	}
 
+	/** @return how workers are started */
+	public Launcher launcher() {
+		return this.launcher;
+	}
+
 	/**
 	 * Builds {@link PoolOptions}; {@link #build()} checks every option.
 	 */
@@ -165,6 +173,8 @@ public final class PoolOptions {
 		private @Nullable WorkerOutput output = WorkerOutput.toLog();
 
 		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		private Launcher launcher = Launcher.AUTO;
 
 		private @Nullable ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
 
@@ -280,6 +290,17 @@ public final class PoolOptions {
 		}
 
 		/**
+		 * Sets how workers are started (default {@link Launcher#AUTO}: natively where that works,
+		 * else with {@link ProcessBuilder}).
+		 * @param launcher the launcher
+		 * @return this builder
+		 */
+		public Builder launcher(Launcher launcher) {
+			this.launcher = Objects.requireNonNull(launcher, "launcher");
+			return this;
+		}
+
+		/**
 		 * Sets where {@link #build()} looks for a Java main class run on the master's class path
 		 * (default: the thread context class loader).
 		 * @param classLoader the class loader, or {@code null} not to check
@@ -327,6 +348,16 @@ public final class PoolOptions {
 						"Create the directory, or set %s to an existing one (remove it to use the master's).");
 			}
 			this.command.validate(this.workingDirectory, this.env, this.classLoader);
+			if (this.launcher == Launcher.NATIVE) {
+				String unavailable = Launchers.nativeUnavailable();
+				if (unavailable != null) {
+					throw new InvalidPoolOptionException("launcher", "native",
+							"the native launcher cannot work here: " + unavailable,
+							"Set %s to auto or jdk to start workers with ProcessBuilder, or run where it works: Linux 5.3 "
+									+ "or later on x86_64 or aarch64, glibc 2.29 or later, JNA (net.java.dev.jna:jna) on "
+									+ "the class path and, on JDK 24 or later, native access not denied to it.");
+				}
+			}
 			return new PoolOptions(this);
 		}
 

@@ -70,7 +70,7 @@ final class WorkerPool {
 		this.window = new ReforkWindow(options.limit(), options.duration().toNanos());
 		this.command = options.command().commandLine();
 		this.desired = options.count();
-		this.launcher = new JdkLauncher(options);
+		this.launcher = Launchers.create(options);
 		this.sessionReaper = this.launcher.ownSession() ? new SessionReaper() : null;
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());

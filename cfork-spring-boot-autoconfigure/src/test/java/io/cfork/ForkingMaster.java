@@ -5,7 +5,7 @@ import java.util.stream.Collectors;
 
 /**
  * A master in a JVM of its own, for tests that kill the master: starts a pool of {@code sleep}
- * workers, prints their pids and waits to be killed.
+ * workers ({@code <count> [launcher]}), prints their pids and waits to be killed.
  */
 public final class ForkingMaster {
 
@@ -16,6 +16,7 @@ public final class ForkingMaster {
 		WorkerPoolManager pool = new WorkerPoolManager(PoolOptions.builder(WorkerCommand.exec("sleep", List.of("3600")))
 			.count(Integer.parseInt(args[0]))
 			.output(null)
+			.launcher((args.length > 1) ? Launcher.valueOf(args[1]) : Launcher.AUTO)
 			.build());
 		pool.start();
 		System.out.println("PIDS " + pool.snapshot().workers().stream().map((worker) -> String.valueOf(worker.pid()))
