@@ -34,6 +34,7 @@ final class CforkPoolOptions {
 					: WorkerOutput.toLog(level(properties.getLog().getStdoutLevel()),
 							level(properties.getLog().getStderrLevel())))
 			.shutdownTimeout(properties.getShutdownTimeout())
+			.launcher(properties.getLauncher())
 			.classLoader(classLoader);
 		if (properties.getCount() != null) {
 			builder.count(properties.getCount());
