@@ -97,6 +97,7 @@ final class ChildWatcher implements AutoCloseable {
 		this.wake = LinuxLibc.eventfd(0, LinuxLibc.O_CLOEXEC | LinuxLibc.O_NONBLOCK);
 		if (this.wake < 0 || !control(EPOLL_CTL_ADD, this.wake, EPOLLIN, WAKE_TOKEN)) {
 			int errno = LinuxLibc.errno();
+			closeDescriptor(this.wake);
 			LinuxLibc.close(this.epoll);
 			throw new IOException("eventfd failed: " + LinuxLibc.describe(errno));
 		}
@@ -167,7 +168,8 @@ final class ChildWatcher implements AutoCloseable {
 	}
 
 	/**
-	 * Arms a paused pipe again (the relay's thread).
+	 * Arms a pipe for its next read: on the watcher's thread after a read, on the relay's once the
+	 * lines of a paused pipe caught up.
 	 */
 	void resume(OutputPipe pipe) {
 		pipe.ifOpen(() -> control(EPOLL_CTL_MOD, pipe.fd, EPOLLIN | EPOLLONESHOT, pipe.token));
@@ -201,7 +203,7 @@ final class ChildWatcher implements AutoCloseable {
 					long token = events.getLong((long) i * EPOLL_EVENT_SIZE + EPOLL_EVENT_DATA);
 					Object target = (token != WAKE_TOKEN) ? this.watched.get(token) : null;
 					if (target instanceof OutputPipe pipe) {
-						read(pipe, buffer, bytes);
+						guarded(() -> read(pipe, buffer, bytes));
 					}
 					else if (target instanceof NativeWorker worker) {
 						exited.add(worker);
@@ -211,11 +213,11 @@ final class ChildWatcher implements AutoCloseable {
 					}
 				}
 				for (NativeWorker worker : exited) {
-					reap(worker);
+					guarded(() -> reap(worker));
 				}
 				exited.clear();
 				for (NativeWorker worker : new ArrayList<>(this.unreaped)) {
-					reap(worker);
+					guarded(() -> reap(worker));
 				}
 			}
 		}
@@ -224,6 +226,18 @@ final class ChildWatcher implements AutoCloseable {
 		}
 		finally {
 			release();
+		}
+	}
+
+	/**
+	 * Runs one event's work: a failure there is logged and costs that event only.
+	 */
+	private static void guarded(Runnable work) {
+		try {
+			work.run();
+		}
+		catch (RuntimeException ex) {
+			logger.error("Unexpected failure while watching workers", ex);
 		}
 	}
 

@@ -90,7 +90,9 @@ final class OutputRelay {
 				}
 			}
 			catch (RuntimeException | Error ex) {
+				// The failed line is gone; the pipe's next lines are still to be handed on.
 				logger.error("Unexpected failure while handing on workers' output", ex);
+				this.scheduled.add(pipe);
 			}
 		}
 	}
