@@ -68,6 +68,9 @@ class NativeLauncherTests {
 			WorkerProcess captured = launch(sleep(), (options) -> options.output((index, pid, stream, line) -> {
 			}));
 			WorkerProcess silent = launch(sleep(), (options) -> options.output(null));
+			// Once they run their command: not while setpriv, which opens files of its own, runs.
+			awaitCommand(captured, "sleep");
+			awaitCommand(silent, "sleep");
 			assertThat(descriptors(captured.pid())).containsOnlyKeys("0", "1", "2")
 				.containsEntry("0", "/dev/null")
 				.hasEntrySatisfying("1", (target) -> assertThat(target).startsWith("pipe:"))
@@ -95,6 +98,7 @@ class NativeLauncherTests {
 					.output((index, pid, stream, line) -> lines.add(line)));
 		await().atMost(WAIT).until(() -> lines.size() == 2);
 		assertThat(lines).containsExactly(temp.toRealPath().toString(), "hi 0");
+		awaitCommand(worker, "sleep");
 		assertThat(Proc.environment(worker.pid())).containsEntry("CFORK_WORKER_ID", "1")
 			.containsEntry("CFORK_WORKER_COUNT", "1")
 			.containsEntry("CFORK_MASTER_PID", Long.toString(ProcessHandle.current().pid()));
@@ -268,6 +272,11 @@ class NativeLauncherTests {
 	private WorkerProcess track(WorkerProcess process) {
 		this.processes.add(process);
 		return process;
+	}
+
+	/** Waits until the worker has exec'd its command (it starts as setpriv). */
+	private static void awaitCommand(WorkerProcess process, String command) {
+		await().atMost(WAIT).until(() -> command.equals(Proc.command(process.pid())));
 	}
 
 	private static CompletableFuture<Integer> exit(WorkerProcess process) {

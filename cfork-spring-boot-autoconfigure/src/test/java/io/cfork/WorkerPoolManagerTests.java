@@ -80,11 +80,13 @@ class WorkerPoolManagerTests {
 		assertThat(snapshot.workers()).extracting(WorkerSnapshot::id).doesNotHaveDuplicates();
 		for (WorkerSnapshot worker : snapshot.workers()) {
 			assertThat(Proc.parent(worker.pid())).as("parent of worker %d", worker.index()).isEqualTo(SELF);
-			assertThat(Proc.environment(worker.pid())).containsEntry("GREETING", "hi")
+			// Read once the worker has exec'd its command: mid-exec, /proc/<pid>/environ reads empty.
+			await().atMost(WAIT).untilAsserted(() -> assertThat(Proc.environment(worker.pid()))
+				.containsEntry("GREETING", "hi")
 				.containsEntry("CFORK_WORKER_INDEX", String.valueOf(worker.index()))
 				.containsEntry("CFORK_WORKER_ID", String.valueOf(worker.id()))
 				.containsEntry("CFORK_WORKER_COUNT", "3")
-				.containsEntry("CFORK_MASTER_PID", String.valueOf(SELF));
+				.containsEntry("CFORK_MASTER_PID", String.valueOf(SELF)));
 			String expected = worker.index() + "/" + worker.pid() + ": hello from " + worker.index() + " of 3";
 			await().atMost(WAIT).until(() -> lines.contains(expected));
 		}

@@ -57,11 +57,13 @@ class CforkAutoConfigurationTests {
 				assertThat(pool.command()).containsExactly("sleep", "3600");
 				for (WorkerSnapshot worker : pool.workers()) {
 					pids.add(worker.pid());
-					assertThat(Proc.environment(worker.pid())).containsEntry("GREETING", "hello")
-						.containsEntry("CFORK_WORKER_INDEX", Integer.toString(worker.index()))
-						.containsEntry("CFORK_WORKER_ID", Long.toString(worker.id()))
-						.containsEntry("CFORK_WORKER_COUNT", "3")
-						.containsEntry("CFORK_MASTER_PID", Long.toString(ProcessHandle.current().pid()));
+					// Read once the worker has exec'd its command: mid-exec, /proc/<pid>/environ reads empty.
+					await().atMost(Duration.ofSeconds(10))
+						.untilAsserted(() -> assertThat(Proc.environment(worker.pid())).containsEntry("GREETING", "hello")
+							.containsEntry("CFORK_WORKER_INDEX", Integer.toString(worker.index()))
+							.containsEntry("CFORK_WORKER_ID", Long.toString(worker.id()))
+							.containsEntry("CFORK_WORKER_COUNT", "3")
+							.containsEntry("CFORK_MASTER_PID", Long.toString(ProcessHandle.current().pid())));
 				}
 			});
 		assertThat(pids).hasSize(3).allSatisfy((pid) -> assertThat(ProcessHandle.of(pid)).isEmpty());
