@@ -29,6 +29,11 @@ RUNS = int(os.environ.get('BENCH_RUNS', '3'))
 KILLS = int(os.environ.get('BENCH_KILLS', '4'))
 SCALE = os.environ.get('BENCH_SCALE', '8,10,100,1000').split(',')
 SCALE_KILLS = os.environ.get('BENCH_SCALE_KILLS', '500')
+REFORK = os.path.join(WORK, 'refork')
+LAUNCHER_KILLS = os.environ.get('BENCH_LAUNCHER_KILLS', '300')
+LAUNCHER_SCALE = [int(n) for n in os.environ.get('BENCH_LAUNCHER_SCALE', '8,100,1000').split(',')]
+LAUNCHER_ROUNDS = int(os.environ.get('BENCH_LAUNCHER_ROUNDS', '3'))
+LAUNCHERS = ['native', 'jdk']
 PORT = 3101
 started_pids = set()
 
@@ -117,7 +122,7 @@ class Run:
             self.process = subprocess.Popen(
                 ['java', '-jar', JAR, '--spring.main.web-application-type=none', '--cfork.exec=node',
                  '--cfork.args=' + os.path.join(NODE_DIR, self.script), f'--cfork.count={self.count}',
-                 '--cfork.min-uptime=1s', '--cfork.env.BENCH_OWN_PORT=1',
+                 '--cfork.min-uptime=1s', '--cfork.launcher=jdk', '--cfork.env.BENCH_OWN_PORT=1',
                  f'--cfork.env.BENCH_READY_DIR={self.ready_dir}', f'--cfork.env.BENCH_PORT={PORT}',
                  '--logging.level.cfork.worker=WARN'],
                 env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -247,6 +252,136 @@ def scale_bench(mechanism=None):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def launcher_java(*args):
+    command = ['java', '-cp', JAR, '-Dloader.main=io.cfork.bench.LauncherBench',
+               'org.springframework.boot.loader.launch.PropertiesLauncher'] + [str(a) for a in args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def launcher_bench():
+    """Native launcher, JDK launcher and the C floor: SIGKILL -> replacement's first instruction at N=8;
+    the master's threads, heap and RSS at each N, each measure in a JVM of its own."""
+    fifo = os.path.join(WORK, 'stamps.fifo')
+    if os.path.exists(fifo):
+        os.remove(fifo)
+    os.mkfifo(fifo)
+    setpriv = shutil.which('setpriv') or '/usr/bin/setpriv'
+    floor = lambda *wrapper: json.loads(subprocess.run([REFORK, 'floor', '8', LAUNCHER_KILLS, fifo, *wrapper],
+                                                       capture_output=True, text=True, check=True).stdout)
+    data = {'kills': int(LAUNCHER_KILLS), 'rounds': LAUNCHER_ROUNDS, 'refork': {}, 'pools': []}
+    masters = {'c': lambda: floor(), 'c_setpriv': lambda: floor(setpriv, '--pdeathsig', 'KILL', '--')}
+    for launcher in LAUNCHERS:
+        masters[launcher] = lambda launcher=launcher: launcher_java('refork', launcher, REFORK, fifo, LAUNCHER_KILLS)
+    for round in range(LAUNCHER_ROUNDS):
+        for key, run in masters.items():  # interleaved: each round runs every master once
+            print(f'launchers: refork round {round + 1}/{LAUNCHER_ROUNDS}, {key}', file=sys.stderr, flush=True)
+            data['refork'].setdefault(key, []).append(run())
+    for n in LAUNCHER_SCALE:
+        for launcher in LAUNCHERS:
+            for mode in ('captured', 'silent'):
+                print(f'launchers: {n} workers, {launcher}, {mode}', file=sys.stderr, flush=True)
+                data['pools'].append(launcher_java('pool', launcher, n, mode))
+    os.remove(fifo)
+    return data
+
+
+def launcher_section(data):
+    if not data:
+        return []
+    r = data['refork']
+    middle = lambda key, field: statistics.median(m[field] for m in r[key])
+    spread = lambda key, field: f"{middle(key, field):.2f} ({min(m[field] for m in r[key]):.2f}–" \
+                                f"{max(m[field] for m in r[key]):.2f})"
+    c = middle('c', 'medianMs')
+    c99 = middle('c', 'p99Ms')
+    lines = [
+        '<!-- launchers -->',
+        '## The two launchers: native (`posix_spawn`, pidfd, epoll) and jdk (`ProcessBuilder`)',
+        '',
+        'SIGKILL → the replacement\'s first instruction: a C worker (`bench/refork.c worker`) stamps the',
+        'start of its `main` on `CLOCK_MONOTONIC` (the clock of `System.nanoTime()`) and writes it to a FIFO the',
+        'master reads; the latency runs from just before the `kill` to that stamp. A pool of 8,',
+        f"{data['kills']} SIGKILLs one slot after another, 10 ms apart. The floor is a C master doing the same with",
+        'a plain `posix_spawn` and `waitpid` (`bench/refork.c floor`), without and with the `setpriv',
+        f"--pdeathsig KILL` exec both launchers add. {data['rounds']} rounds, each running every master once, in a",
+        'process of its own: the median of the runs\' medians and p99s (min–max over the runs).',
+        '',
+        '| master | median (ms) | p99 (ms) | median / C floor | p99 / C floor\'s p99 |',
+        '|---|---|---|---|---|',
+    ]
+    labels = {'c': 'C `posix_spawn` (the floor)', 'c_setpriv': 'C `posix_spawn` of `setpriv --pdeathsig KILL --`',
+              'native': 'ours, native launcher', 'jdk': 'ours, jdk launcher'}
+    for key in ('c', 'c_setpriv', 'native', 'jdk'):
+        lines.append(f"| {labels[key]} | {spread(key, 'medianMs')} | {spread(key, 'p99Ms')} | "
+                     f"{middle(key, 'medianMs') / c:.1f} | {middle(key, 'p99Ms') / c99:.1f} |")
+    ns = sorted({p['workers'] for p in data['pools']})
+    slash = lambda values: ' / '.join(values)
+    lines += [
+        '',
+        'Past the floor, a refork pays for the `setpriv` exec (second row against the first: `posix_spawn`',
+        'cannot set the parent-death signal) and for the pool\'s own part: the exit seen on the watcher',
+        'thread, handed to the supervisor thread, logged, decided, then the spawn itself.',
+        '',
+        'The master with N `sleep` workers, each pool in a JVM of its own: its Java threads and all the',
+        'threads of the process, heap used after GC and RSS, one second after the last spawn. Output',
+        'captured: to a receiver that drops each line; silent: to `/dev/null`. Per worker: the growth from',
+        f'the smallest to the largest pool, divided by the workers added ({ns[0]} → {ns[-1]}).',
+        '',
+        f"| launcher | output | Java threads, N = {slash(map(str, ns))} | process threads | heap (MB) | "
+        f"heap per worker (KB) | RSS (MB) | RSS per worker (KB) | spawn {ns[-1]} (ms) |",
+        '|---|---|---|---|---|---|---|---|---|',
+    ]
+    for launcher in LAUNCHERS:
+        for captured in (True, False):
+            pools = {p['workers']: p for p in data['pools']
+                     if p['launcher'] == launcher and p['captured'] == captured}
+            small, large = pools[ns[0]], pools[ns[-1]]
+            added = ns[-1] - ns[0]
+            cells = lambda key, scale, digits: slash(f'{pools[n][key] / scale:.{digits}f}' for n in ns)
+            lines.append(
+                f"| {launcher} | {'captured' if captured else 'silent'} | {cells('javaThreads', 1, 0)} | "
+                f"{cells('threads', 1, 0)} | {cells('heapKb', 1024, 1)} | "
+                f"{(large['heapKb'] - small['heapKb']) / added:.1f} | {cells('rssKb', 1024, 0)} | "
+                f"{(large['rssKb'] - small['rssKb']) / added:.0f} | {large['spawnAllMs']:.0f} |")
+    lines += [
+        '',
+        'The native launcher watches every worker\'s exit (a pidfd) and output (its pipes) on one `epoll`',
+        'thread, and hands lines to the log on one more: its thread count does not depend on N. The jdk',
+        'launcher costs a process reaper thread per worker, and two output threads per worker whose output',
+        'is captured. Command:',
+        '',
+        '```sh',
+        'bench/run.sh --launchers   # this section only; bench/run.sh runs it with everything else',
+        '```',
+        '<!-- /launchers -->',
+        '',
+    ]
+    return lines
+
+
+def launchers_only():
+    """Runs the launcher benchmark alone and rewrites its section of BENCHMARKS.md."""
+    os.makedirs(WORK, exist_ok=True)
+    data = launcher_bench()
+    data['machine'] = machine()
+    with open(os.path.join(WORK, 'launchers.json'), 'w') as f:
+        json.dump(data, f)
+    path = os.path.join(ROOT, 'BENCHMARKS.md')
+    with open(path) as f:
+        text = f.read()
+    section = '\n'.join(launcher_section(data))
+    start, end = text.find('<!-- launchers -->'), text.find('<!-- /launchers -->')
+    if start >= 0 and end >= 0:
+        text = text[:start] + section + text[end + len('<!-- /launchers -->\n'):]
+    else:
+        at = text.find('## Reproduce')
+        text = text[:at] + section + '\n' + text[at:]
+    with open(path, 'w') as f:
+        f.write(text)
+    print(json.dumps(data, indent=1), file=sys.stderr)
+
+
 def machine():
     def first_line(command):
         try:
@@ -308,12 +443,16 @@ def report_only():
         saved = json.load(f)
     results = {s: {int(n): runs for n, runs in by_n.items()} for s, by_n in saved['results'].items()}
     chart(results, saved['scale'])
-    write_report(results, saved['crash'], saved['scale'], saved['vfork'], saved['floor_c'], saved.get('machine'))
+    write_report(results, saved['crash'], saved['scale'], saved['vfork'], saved['floor_c'], saved.get('machine'),
+                 saved.get('launchers'))
 
 
 def main():
     if '--report-only' in sys.argv:
         report_only()
+        return
+    if '--launchers' in sys.argv:
+        launchers_only()
         return
     os.makedirs(WORK, exist_ok=True)
     floor_c = json.loads(subprocess.run([os.path.join(WORK, 'floor'), '500'], capture_output=True, text=True,
@@ -329,18 +468,19 @@ def main():
     print('scale (ours alone)', file=sys.stderr, flush=True)
     scale = scale_bench()
     vfork = scale_bench('VFORK')
+    launchers = launcher_bench()
     with open(os.path.join(WORK, 'results.json'), 'w') as f:
         json.dump({'results': results, 'crash': crash, 'scale': scale, 'vfork': vfork, 'floor_c': floor_c,
-                   'machine': machine()}, f)
+                   'launchers': launchers, 'machine': machine()}, f)
     chart(results, scale)
-    write_report(results, crash, scale, vfork, floor_c, machine())
+    write_report(results, crash, scale, vfork, floor_c, machine(), launchers)
     left = [p for p in started_pids if alive(p)]
     for p in left:
         os.kill(p, signal.SIGKILL)
     print(f'processes left and killed: {left}', file=sys.stderr)
 
 
-def write_report(results, crash, scale, vfork, floor_c, facts=None):
+def write_report(results, crash, scale, vfork, floor_c, facts=None, launchers=None):
     m = facts or machine()
     floors = {'java': scale['floor']['medianMs'], 'wrapped': scale['floorWrapped']['medianMs'],
               'c': floor_c['posix_spawn_median_us'] / 1000}
@@ -366,7 +506,9 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None):
         'once it listens). cfork: a 5-line master (`bench/node/cfork-master.js`); PM2: `pm2 start -i N` with a',
         'private `PM2_HOME`; ours: a minimal Spring Boot master with the starter and `cfork.exec=node`',
         '(`bench/src/main/java/io/cfork/bench/BenchMaster.java`), `cfork.min-uptime=1s` so that killed',
-        'workers (all older than 1 s) are reforked at once. Under cfork and PM2 the workers share one port',
+        'workers (all older than 1 s) are reforked at once, and `cfork.launcher=jdk` (the native launcher is',
+        'measured in [its own section](#the-two-launchers-native-posix_spawn-pidfd-epoll-and-jdk-processbuilder)).',
+        'Under cfork and PM2 the workers share one port',
         'through Node\'s cluster; under ours each listens on its own (Node 20 has no `reusePort`).',
         f'Median (min–max) over {RUNS} runs per supervisor and N, interleaved; refork latency is the median of',
         f'{KILLS} SIGKILLs per run. Times in ms, memory of the supervisor process only.',
@@ -413,7 +555,7 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None):
         f"| PM2 | {crash['pm2']} | `max_restarts` (16 unstable restarts), then the app is `errored` |",
         f"| ours | {crash['ours']} | the backoff (100 ms doubling per young death, cap 30 s) spaces them; the refork limit (60 within 60 s) stops them for good |",
         '',
-        '## Ours alone, trivial workers (`sleep 3600`), silent',
+        '## Ours alone, jdk launcher, trivial workers (`sleep 3600`), silent',
         '',
         f"Spawn floor on this machine: Java `ProcessBuilder.start()` + `waitFor()` of `/bin/true` "
         f"{scale['floor']['medianMs']:.2f} ms median (p99 {scale['floor']['p99Ms']:.2f}); the same through our "
@@ -442,6 +584,7 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None):
         'the JDK one "process reaper" thread (it waits in `waitpid`); with output not silent, one more',
         'thread per worker drains its pipe.',
         '',
+    ] + launcher_section(launchers) + [
         '## Reproduce',
         '',
         '```sh',
@@ -450,9 +593,11 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None):
         '',
         'It installs gnuplot (Debian) and cfork and PM2 (npm, into `bench/node/node_modules`), builds the',
         'masters with `./mvnw -Pbench`, compiles `bench/floor.c`, runs everything and rewrites this file.',
-        'Knobs: `BENCH_COUNTS`, `BENCH_RUNS`, `BENCH_KILLS`, `BENCH_SCALE`, `BENCH_SCALE_KILLS`. The raw',
-        'figures are kept in `bench/.work/results.json`; `python3 bench/run.py --report-only` renders this',
-        'file and the chart from them again.',
+        'Knobs: `BENCH_COUNTS`, `BENCH_RUNS`, `BENCH_KILLS`, `BENCH_SCALE`, `BENCH_SCALE_KILLS`,',
+        '`BENCH_LAUNCHER_KILLS`, `BENCH_LAUNCHER_ROUNDS`, `BENCH_LAUNCHER_SCALE`. The raw figures are kept in',
+        '`bench/.work/results.json`; `python3 bench/run.py --report-only` renders this file and the chart',
+        'from them again.',
+        '`bench/run.sh --launchers` runs only the launchers\' section (no Node needed) and rewrites it in place.',
         '',
     ]
     with open(os.path.join(ROOT, 'BENCHMARKS.md'), 'w') as f:

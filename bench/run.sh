@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The benchmark, in one command: installs its peers, builds the masters, runs, writes BENCHMARKS.md
-# and bench/benchmarks.png. Not part of the build or of CI.
+# and bench/benchmarks.png (--launchers: only the launchers' section, without Node). Not part of the
+# build or of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v gnuplot >/dev/null || { apt-get update -qq && apt-get install -y -qq gnuplot-nox; }
-command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
-(cd bench/node && npm install --no-audit --no-fund --loglevel=error)
+if [ "${1:-}" != "--launchers" ]; then
+  command -v gnuplot >/dev/null || { apt-get update -qq && apt-get install -y -qq gnuplot-nox; }
+  command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+  (cd bench/node && npm install --no-audit --no-fund --loglevel=error)
+fi
 ./mvnw -q -Pbench -pl bench -am package -DskipTests
 mkdir -p bench/.work
 gcc -O2 -o bench/.work/floor bench/floor.c
+gcc -O2 -o bench/.work/refork bench/refork.c
 exec python3 bench/run.py "$@"

@@ -106,7 +106,7 @@ final class JdkLauncher implements WorkerLauncher {
 		// Nothing held: each process's reaper and output threads end with the process and its pipes.
 	}
 
-	private static @Nullable String findTool(String name) {
+	static @Nullable String findTool(String name) {
 		for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
 			Path tool = Path.of(dir, name);
 			if (Files.isExecutable(tool)) {

@@ -52,6 +52,8 @@ public final class PoolOptions {
 
 	private final List<String> incrementEnv;
 
+	private final Launcher launcher;
+
 	private PoolOptions(Builder builder) {
 		this.command = builder.command;
 		this.count = builder.count;
@@ -69,6 +71,7 @@ public final class PoolOptions {
 		this.readiness = builder.readiness;
 		this.liveness = builder.liveness;
 		this.incrementEnv = List.copyOf(builder.incrementEnv);
+		this.launcher = builder.launcher;
 	}
 
 	/**
@@ -178,6 +181,11 @@ public final class PoolOptions {
 		return env;
 	}
 
+	/** @return how workers are started */
+	public Launcher launcher() {
+		return this.launcher;
+	}
+
 	/**
 	 * Builds {@link PoolOptions}; {@link #build()} checks every option.
 	 */
@@ -214,6 +222,8 @@ public final class PoolOptions {
 		private LivenessCheck liveness = LivenessCheck.none();
 
 		private List<String> incrementEnv = List.of();
+
+		private Launcher launcher = Launcher.AUTO;
 
 		private @Nullable ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
 
@@ -362,6 +372,17 @@ public final class PoolOptions {
 		}
 
 		/**
+		 * Sets how workers are started (default {@link Launcher#AUTO}: natively where that works,
+		 * else with {@link ProcessBuilder}).
+		 * @param launcher the launcher
+		 * @return this builder
+		 */
+		public Builder launcher(Launcher launcher) {
+			this.launcher = Objects.requireNonNull(launcher, "launcher");
+			return this;
+		}
+
+		/**
 		 * Sets where {@link #build()} looks for a Java main class run on the master's class path
 		 * (default: the thread context class loader).
 		 * @param classLoader the class loader, or {@code null} not to check
@@ -417,6 +438,16 @@ public final class PoolOptions {
 			workerVariables.addAll(WorkerEnvironment.NAMES);
 			this.readiness.validate(workerVariables);
 			this.liveness.validate(workerVariables);
+			if (this.launcher == Launcher.NATIVE) {
+				String unavailable = Launchers.nativeUnavailable();
+				if (unavailable != null) {
+					throw new InvalidPoolOptionException("launcher", "native",
+							"the native launcher cannot work here: " + unavailable,
+							"Set {launcher} to auto or jdk to start workers with ProcessBuilder, or run where it works: Linux 5.3 "
+									+ "or later on x86_64 or aarch64, glibc 2.29 or later, JNA (net.java.dev.jna:jna) on "
+									+ "the class path and, on JDK 24 or later, native access not denied to it.");
+				}
+			}
 			return new PoolOptions(this);
 		}
 

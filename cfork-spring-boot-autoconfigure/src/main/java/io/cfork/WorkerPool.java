@@ -76,7 +76,7 @@ final class WorkerPool {
 		this.command = options.command().commandLine();
 		this.desired = options.count();
 		this.checks = new WorkerChecks(options, this, threadName + "-probes");
-		this.launcher = new JdkLauncher(options, this.checks.output(), poolId);
+		this.launcher = Launchers.create(options, this.checks.output(), poolId);
 		boolean procFs = ProcFs.isAvailable();
 		this.reaper = (procFs && this.launcher.ownSession()) ? new LeftoverReaper(poolId) : null;
 		this.watchdog = procFs ? PoolWatchdog.start(poolId) : null;

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A master in a JVM of its own, for tests that kill the master: starts a pool of workers (the
- * command given after the count, {@code sleep 3600} by default), prints their pids and waits to be
- * killed.
+ * A master in a JVM of its own, for tests that kill the master: starts a pool of workers
+ * ({@code <count> [launcher] [command...]}: {@code sleep 3600} by default), prints their pids and
+ * waits to be killed.
  */
 public final class ForkingMaster {
 
@@ -15,11 +15,14 @@ public final class ForkingMaster {
 	}
 
 	public static void main(String[] args) {
-		List<String> command = (args.length > 1) ? Arrays.asList(args).subList(1, args.length) : List.of("sleep", "3600");
+		Launcher launcher = (args.length > 1) ? Launcher.valueOf(args[1]) : Launcher.AUTO;
+		List<String> command = (args.length > 2) ? Arrays.asList(args).subList(2, args.length)
+				: List.of("sleep", "3600");
 		WorkerPoolManager pool = new WorkerPoolManager(
 				PoolOptions.builder(WorkerCommand.exec(command.get(0), command.subList(1, command.size())))
 					.count(Integer.parseInt(args[0]))
 					.output(null)
+					.launcher(launcher)
 					.build());
 		pool.start();
 		System.out.println("PIDS " + pool.snapshot().workers().stream().map((worker) -> String.valueOf(worker.pid()))

@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -36,10 +37,11 @@ class MasterDeathTests {
 		this.marked.forEach((pid) -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
 	}
 
-	@Test
-	void shellAndDaemonizingWorkersLeaveNothingAfterTheMasterIsSigkilled() throws Exception {
+	@ParameterizedTest
+	@EnumSource(value = Launcher.class, names = { "NATIVE", "JDK" })
+	void shellAndDaemonizingWorkersLeaveNothingAfterTheMasterIsSigkilled(Launcher launcher) throws Exception {
 		// Each worker is a shell whose child cannot be exec'd in its place, plus a daemon in a session of its own.
-		startMaster("3", "sh", "-c", "setsid sleep 3601 & sleep 3600; echo unreachable");
+		startMaster("3", launcher.name(), "sh", "-c", "setsid sleep 3601 & sleep 3600; echo unreachable");
 		long masterPid = this.master.pid();
 		await().atMost(Duration.ofSeconds(20)).until(() -> Proc.workersOf(masterPid).size() == 9);
 		this.marked.addAll(Proc.workersOf(masterPid));

@@ -84,6 +84,16 @@ public final class Proc {
 			.toList();
 	}
 
+	/** The process's command name ({@code /proc/<pid>/comm}), or {@code null} if it is gone. */
+	public static String command(long pid) {
+		try {
+			return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
 	public static long parent(long pid) {
 		return Long.parseLong(stat(pid)[1]);
 	}
@@ -100,6 +110,21 @@ public final class Proc {
 	public static int openFileDescriptors() {
 		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
 			return (int) fds.count();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** Threads of this process, as the kernel counts them (the JVM's own included). */
+	public static int threads() {
+		try {
+			return Files.readAllLines(Path.of("/proc/self/status"))
+				.stream()
+				.filter((line) -> line.startsWith("Threads:"))
+				.mapToInt((line) -> Integer.parseInt(line.substring(8).trim()))
+				.findFirst()
+				.orElseThrow();
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);

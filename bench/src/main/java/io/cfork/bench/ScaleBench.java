@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
+import io.cfork.Launcher;
 import io.cfork.PoolOptions;
 import io.cfork.WorkerCommand;
 import io.cfork.WorkerForked;
@@ -51,6 +52,8 @@ public final class ScaleBench {
 			.backoff(Duration.ZERO, Duration.ZERO)
 			.limit(1_000_000, Duration.ofMinutes(1))
 			.output(null)
+			// The JDK launcher, whose spawn floor and launch mechanisms this measures; see LauncherBench.
+			.launcher(Launcher.JDK)
 			.build());
 		pool.addListener(new WorkerPoolListener() {
 			@Override

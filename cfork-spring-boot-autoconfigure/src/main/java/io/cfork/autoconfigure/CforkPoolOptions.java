@@ -39,6 +39,7 @@ final class CforkPoolOptions {
 			.readiness(readiness(properties.getReadiness()))
 			.liveness(liveness(properties.getLiveness()))
 			.incrementEnv(properties.getIncrementEnv())
+			.launcher(properties.getLauncher())
 			.classLoader(classLoader);
 		if (properties.getCount() != null) {
 			builder.count(properties.getCount());

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cfork.Launcher;
 import io.cfork.LivenessCheck;
 import io.cfork.ReadinessCheck;
 import org.jspecify.annotations.Nullable;
@@ -105,6 +106,14 @@ public class CforkProperties {
 	 * with SIGKILL.
 	 */
 	private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+	/**
+	 * How workers are started. 'native': posix_spawn through JNA, exits and output watched on a
+	 * fixed number of threads (Linux 5.3 or later on x86_64 or aarch64, glibc 2.29 or later, JNA on
+	 * the class path). 'jdk': ProcessBuilder, a reaper thread and two output threads per worker.
+	 * 'auto': native where it works, else jdk.
+	 */
+	private Launcher launcher = Launcher.AUTO;
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -236,6 +245,14 @@ public class CforkProperties {
 
 	public void setShutdownTimeout(Duration shutdownTimeout) {
 		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	public Launcher getLauncher() {
+		return this.launcher;
+	}
+
+	public void setLauncher(Launcher launcher) {
+		this.launcher = launcher;
 	}
 
 	/**

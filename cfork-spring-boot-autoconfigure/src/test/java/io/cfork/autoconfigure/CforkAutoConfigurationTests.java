@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.cfork.ForkCause;
+import io.cfork.Launcher;
 import io.cfork.PoolOptions;
 import io.cfork.Proc;
 import io.cfork.PoolSnapshot;
@@ -77,7 +78,7 @@ class CforkAutoConfigurationTests {
 			.withPropertyValues("cfork.exec=sleep", "cfork.args=3600", "cfork.count=1", "cfork.refork=false",
 					"cfork.stop-exit-codes=0,3", "cfork.limit=7", "cfork.duration=90s", "cfork.backoff.initial=250ms",
 					"cfork.backoff.max=2s", "cfork.min-uptime=1s", "cfork.env.A=1", "cfork.silent=true",
-					"cfork.working-directory=" + directory, "cfork.shutdown-timeout=3s")
+					"cfork.working-directory=" + directory, "cfork.shutdown-timeout=3s", "cfork.launcher=jdk")
 			.run((context) -> {
 				PoolOptions options = context.getBean(WorkerPoolManager.class).getOptions();
 				assertThat(options.count()).isOne();
@@ -92,6 +93,7 @@ class CforkAutoConfigurationTests {
 				assertThat(options.output()).isNull();
 				assertThat(options.workingDirectory()).isEqualTo(directory);
 				assertThat(options.shutdownTimeout()).isEqualTo(Duration.ofSeconds(3));
+				assertThat(options.launcher()).isEqualTo(Launcher.JDK);
 			});
 	}
 

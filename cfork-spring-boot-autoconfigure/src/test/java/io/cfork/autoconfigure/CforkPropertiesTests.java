@@ -21,7 +21,8 @@ class CforkPropertiesTests {
 			"cfork.java.main-class", "cfork.java.class-path", "cfork.java.jvm-args", "cfork.count", "cfork.refork",
 			"cfork.stop-exit-codes", "cfork.limit", "cfork.duration", "cfork.backoff.initial", "cfork.backoff.max",
 			"cfork.min-uptime", "cfork.env", "cfork.working-directory", "cfork.silent", "cfork.shutdown-timeout",
-			"cfork.log.stdout-level", "cfork.log.stderr-level", "cfork.readiness.type", "cfork.readiness.port",
+			"cfork.log.stdout-level", "cfork.log.stderr-level", "cfork.launcher", "cfork.readiness.type",
+			"cfork.readiness.port",
 			"cfork.readiness.url", "cfork.readiness.log-pattern", "cfork.readiness.timeout", "cfork.readiness.interval",
 			"cfork.liveness.type", "cfork.liveness.port", "cfork.liveness.url", "cfork.liveness.period",
 			"cfork.liveness.timeout", "cfork.liveness.failure-threshold", "cfork.increment-env");
@@ -53,6 +54,7 @@ class CforkPropertiesTests {
 			.containsEntry("cfork.shutdown-timeout", "10s")
 			.containsEntry("cfork.log.stdout-level", "info")
 			.containsEntry("cfork.log.stderr-level", "warn")
+			.containsEntry("cfork.launcher", "auto")
 			.containsEntry("cfork.readiness.type", "none")
 			.containsEntry("cfork.readiness.timeout", "60s")
 			.containsEntry("cfork.readiness.interval", "100ms")
@@ -64,25 +66,23 @@ class CforkPropertiesTests {
 
 	@Test
 	void theHealthIndicatorsSwitchIsDocumented() throws Exception {
-		List<Map<String, Object>> properties = new java.util.ArrayList<>();
-		for (Resource resource : new PathMatchingResourcePatternResolver()
-			.getResources("classpath*:META-INF/spring-configuration-metadata.json")) {
-			try (InputStream in = resource.getInputStream()) {
-				properties.addAll(JsonPath.parse(in).read("$.properties[?(@.name == 'management.health.cfork.enabled')]"));
-			}
-		}
-		assertThat(properties).singleElement().satisfies((property) -> {
+		assertThat(metadata("$.properties[?(@.name == 'management.health.cfork.enabled')]")).singleElement()
+			.satisfies((property) -> {
 			assertThat(property).containsEntry("type", "java.lang.Boolean").containsEntry("defaultValue", true);
 			assertThat((String) property.get("description")).startsWith("Whether to enable");
 		});
 	}
 
 	private static List<Map<String, Object>> metadata() throws Exception {
+		return metadata("$.properties[?(@.name =~ /cfork\\..*/)]");
+	}
+
+	private static List<Map<String, Object>> metadata(String path) throws Exception {
 		List<Map<String, Object>> properties = new java.util.ArrayList<>();
 		for (Resource resource : new PathMatchingResourcePatternResolver()
 			.getResources("classpath*:META-INF/spring-configuration-metadata.json")) {
 			try (InputStream in = resource.getInputStream()) {
-				properties.addAll(JsonPath.parse(in).read("$.properties[?(@.name =~ /cfork\\..*/)]"));
+				properties.addAll(JsonPath.parse(in).read(path));
 			}
 		}
 		return properties;
