@@ -35,12 +35,14 @@ final class Launchers {
 	 * @param options the pool's options, already checked
 	 * @param output where workers' output goes, or {@code null} to discard it
 	 * @param poolId the pool's mark
+	 * @param sockets the master's listening sockets, which only the native launcher hands on
 	 * @return the launcher
 	 */
-	static WorkerLauncher create(PoolOptions options, @Nullable WorkerOutput output, String poolId) {
+	static WorkerLauncher create(PoolOptions options, @Nullable WorkerOutput output, String poolId,
+			@Nullable MasterSockets sockets) {
 		return switch (options.launcher()) {
 			case JDK -> new JdkLauncher(options, output, poolId);
-			case NATIVE -> new NativeLauncher(options, output, poolId);
+			case NATIVE -> new NativeLauncher(options, output, poolId, sockets);
 			case AUTO -> {
 				Support support = Support.HERE;
 				if (!support.available()) {
@@ -49,13 +51,17 @@ final class Launchers {
 					yield new JdkLauncher(options, output, poolId);
 				}
 				try {
-					WorkerLauncher launcher = new NativeLauncher(options, output, poolId);
+					WorkerLauncher launcher = new NativeLauncher(options, output, poolId, sockets);
 					logChoice("Workers are started with posix_spawn (launcher auto; {}): their exits{} are watched "
 							+ "on {}, however many workers run", support.detail(),
 							(output != null) ? " and output" : "", (output != null) ? "two threads" : "one thread");
 					yield launcher;
 				}
 				catch (RuntimeException ex) {
+					if (sockets != null) {
+						throw new IllegalStateException("The native launcher, which cfork.listen needs, failed to start: "
+								+ ex.getMessage(), ex);
+					}
 					logger.warn("Workers are started with ProcessBuilder: the native launcher failed to start ({}). "
 							+ "So {}", ex.getMessage(), JDK_COST);
 					yield new JdkLauncher(options, output, poolId);

@@ -153,6 +153,14 @@ final class LinuxLibc {
 
 	static native int kill(int pid, int signal);
 
+	static native int socket(int domain, int type, int protocol);
+
+	static native int setsockopt(int fd, int level, int name, int[] value, int length);
+
+	static native int bind(int fd, Pointer address, int length);
+
+	static native int listen(int fd, int backlog);
+
 	/**
 	 * {@code syscall(2)}, declared with four fixed arguments: glibc's implementation reads them from
 	 * the argument registers, which is where a variadic call puts them on x86_64 and aarch64 Linux.

@@ -61,6 +61,12 @@ final class NativeLauncher implements WorkerLauncher {
 
 	private static final Path SELF_FD = Path.of("/proc/self/fd");
 
+	/** systemd's socket activation: the first socket is descriptor 3. */
+	private static final int FIRST_SOCKET = 3;
+
+	private static final String LISTEN_PID_STEP = "[ \"$PPID\" = \"$CFORK_MASTER_PID\" ] || exit 1; "
+			+ "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"";
+
 	private final String program;
 
 	private final Memory programPath;
@@ -71,6 +77,11 @@ final class NativeLauncher implements WorkerLauncher {
 	private final StringArray argv;
 
 	private final PoolOptions options;
+
+	/** The master's listening sockets, handed to each worker from descriptor 3 on. */
+	private final int[] sockets;
+
+	private final @Nullable String socketNames;
 
 	private final String poolId;
 
@@ -96,9 +107,13 @@ final class NativeLauncher implements WorkerLauncher {
 	 * Prepares what every spawn shares and starts the watcher's threads.
 	 * @throws UncheckedIOException if the watcher's descriptors cannot be created
 	 */
-	NativeLauncher(PoolOptions options, @Nullable WorkerOutput output, String poolId) {
+	NativeLauncher(PoolOptions options, @Nullable WorkerOutput output, String poolId,
+			@Nullable MasterSockets sockets) {
 		this.options = options;
 		this.poolId = poolId;
+		this.sockets = (sockets != null) ? sockets.fds() : new int[0];
+		this.socketNames = (sockets != null)
+				? String.join(":", sockets.addresses().stream().map(ListenAddress::fdName).toList()) : null;
 		List<String> line = new ArrayList<>();
 		String setpriv = JdkLauncher.findTool("setpriv");
 		if (setpriv != null) {
@@ -106,6 +121,12 @@ final class NativeLauncher implements WorkerLauncher {
 		}
 		else {
 			logger.warn("setpriv (util-linux) not found: workers will outlive the master if it is killed");
+		}
+		if (this.sockets.length > 0) {
+			// LISTEN_PID is the worker's own pid, which exists only once it is spawned: a shell sets it
+			// and execs in place. It also closes setpriv's window: a worker whose master died before
+			// the parent-death signal was set sees another parent, and goes.
+			line.addAll(List.of("/bin/sh", "-c", LISTEN_PID_STEP, "sh"));
 		}
 		line.addAll(options.command().commandLine());
 		this.program = line.get(0);
@@ -181,7 +202,15 @@ final class NativeLauncher implements WorkerLauncher {
 		int[] stderr = null;
 		int pid;
 		try {
-			addOpen(actions, 0, O_RDONLY);
+			if (this.sockets.length > 0 && this.options.listenStdin()) {
+				check(LinuxLibc.posix_spawn_file_actions_adddup2(actions, this.sockets[0], 0), "adddup2");
+			}
+			else {
+				addOpen(actions, 0, O_RDONLY);
+			}
+			for (int i = 0; i < this.sockets.length; i++) {
+				check(LinuxLibc.posix_spawn_file_actions_adddup2(actions, this.sockets[i], FIRST_SOCKET + i), "adddup2");
+			}
 			if (this.captureOutput) {
 				stdout = pipe();
 				stderr = pipe();
@@ -244,14 +273,15 @@ final class NativeLauncher implements WorkerLauncher {
 	 * with whatever it execs.
 	 */
 	private void closeOtherDescriptors(Memory actions) throws IOException {
+		int first = FIRST_SOCKET + this.sockets.length;
 		if (this.addClosefrom != null) {
-			check(this.addClosefrom.invokeInt(new Object[] { actions, 3 }), ADDCLOSEFROM);
+			check(this.addClosefrom.invokeInt(new Object[] { actions, first }), ADDCLOSEFROM);
 			return;
 		}
 		try (DirectoryStream<Path> fds = Files.newDirectoryStream(SELF_FD)) {
 			for (Path fd : fds) {
 				int number = Integer.parseInt(fd.getFileName().toString());
-				if (number > 2) {
+				if (number >= first) {
 					// Fails only for a number out of range, which a listed descriptor is not.
 					LinuxLibc.posix_spawn_file_actions_addclose(actions, number);
 				}
@@ -292,6 +322,10 @@ final class NativeLauncher implements WorkerLauncher {
 		Map<String, String> env = new LinkedHashMap<>(System.getenv());
 		WorkerEnvironment.build(env, this.options.env(index),
 				new WorkerEnvironment(index, id, count, this.masterPid, this.poolId));
+		if (this.socketNames != null) {
+			env.put("LISTEN_FDS", Integer.toString(this.sockets.length));
+			env.put("LISTEN_FDNAMES", this.socketNames);
+		}
 		List<String> entries = new ArrayList<>(env.size());
 		env.forEach((name, value) -> entries.add(name + "=" + value));
 		return new StringArray(entries.toArray(String[]::new), LinuxLibc.NATIVE_CHARSET.name());

@@ -54,6 +54,10 @@ public final class PoolOptions {
 
 	private final Launcher launcher;
 
+	private final List<ListenAddress> listen;
+
+	private final boolean listenStdin;
+
 	private PoolOptions(Builder builder) {
 		this.command = builder.command;
 		this.count = builder.count;
@@ -72,6 +76,8 @@ public final class PoolOptions {
 		this.liveness = builder.liveness;
 		this.incrementEnv = List.copyOf(builder.incrementEnv);
 		this.launcher = builder.launcher;
+		this.listen = List.copyOf(builder.listen);
+		this.listenStdin = (builder.listenStdin != null) ? builder.listenStdin : builder.command.isJava();
 	}
 
 	/**
@@ -186,6 +192,16 @@ public final class PoolOptions {
 		return this.launcher;
 	}
 
+	/** @return the addresses the master binds and hands to every worker */
+	public List<ListenAddress> listen() {
+		return this.listen;
+	}
+
+	/** @return whether the first of {@link #listen()} is also each worker's stdin */
+	public boolean listenStdin() {
+		return this.listenStdin;
+	}
+
 	/**
 	 * Builds {@link PoolOptions}; {@link #build()} checks every option.
 	 */
@@ -224,6 +240,10 @@ public final class PoolOptions {
 		private List<String> incrementEnv = List.of();
 
 		private Launcher launcher = Launcher.AUTO;
+
+		private List<ListenAddress> listen = List.of();
+
+		private @Nullable Boolean listenStdin;
 
 		private @Nullable ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
 
@@ -383,6 +403,28 @@ public final class PoolOptions {
 		}
 
 		/**
+		 * Sets addresses the master binds once and hands to every worker, from descriptor 3 on, with
+		 * systemd's socket-activation variables (default none). Needs the native launcher.
+		 * @param listen the addresses
+		 * @return this builder
+		 */
+		public Builder listen(List<ListenAddress> listen) {
+			this.listen = List.copyOf(listen);
+			return this;
+		}
+
+		/**
+		 * Sets whether the first listening socket is also each worker's stdin, where Java adopts it
+		 * ({@code System.inheritedChannel()}); default: for Java main-class workers only.
+		 * @param listenStdin whether to, or {@code null} for the default
+		 * @return this builder
+		 */
+		public Builder listenStdin(@Nullable Boolean listenStdin) {
+			this.listenStdin = listenStdin;
+			return this;
+		}
+
+		/**
 		 * Sets where {@link #build()} looks for a Java main class run on the master's class path
 		 * (default: the thread context class loader).
 		 * @param classLoader the class loader, or {@code null} not to check
@@ -438,6 +480,7 @@ public final class PoolOptions {
 			workerVariables.addAll(WorkerEnvironment.NAMES);
 			this.readiness.validate(workerVariables);
 			this.liveness.validate(workerVariables);
+			validateListen();
 			if (this.launcher == Launcher.NATIVE) {
 				String unavailable = Launchers.nativeUnavailable();
 				if (unavailable != null) {
@@ -449,6 +492,45 @@ public final class PoolOptions {
 				}
 			}
 			return new PoolOptions(this);
+		}
+
+		private void validateListen() {
+			for (int i = 0; i < this.listen.size(); i++) {
+				ListenAddress address = this.listen.get(i);
+				if (address.port() < 1 || address.port() > 65535) {
+					throw new InvalidPoolOptionException("listen[" + i + "].port", address.port(),
+							"ports range from 1 to 65535", "Set {listen[" + i + "].port} to a TCP port from 1 to 65535.");
+				}
+				if (address.backlog() < 1) {
+					throw new InvalidPoolOptionException("listen[" + i + "].backlog", address.backlog(),
+							"must be at least 1", "Set {listen[" + i + "].backlog} to 1 or more (default 511).");
+				}
+				if (address.fdName().isEmpty() || address.fdName().contains(":")) {
+					throw new InvalidPoolOptionException("listen[" + i + "].name", address.name(),
+							"must be a non-empty name without ':' (LISTEN_FDNAMES separates names with ':')",
+							"Set {listen[" + i + "].name} to a name such as http, or remove it to use the port.");
+				}
+				for (String probe : List.of("readiness", "liveness")) {
+					if (Probes.checksPort(probe.equals("readiness") ? this.readiness.port() : this.liveness.port(),
+							probe.equals("readiness") ? this.readiness.url() : this.liveness.url(), address.port())) {
+						throw new InvalidPoolOptionException(probe, address.port(),
+								"checks port " + address.port() + " of listen[" + i + "], which the master's socket "
+										+ "answers for any worker, and before the worker does",
+								"Check each worker on a port of its own ({increment-env}, {" + probe + ".url} with "
+										+ "{PORT}), or use {readiness.type}=log.");
+					}
+				}
+			}
+			if (!this.listen.isEmpty() && this.launcher == Launcher.JDK) {
+				throw new InvalidPoolOptionException("listen", MasterSockets.describe(this.listen),
+						"needs the native launcher: ProcessBuilder cannot hand a socket to a worker",
+						"Set {launcher} to auto or native, or remove {listen}.");
+			}
+			if (!this.listen.isEmpty() && this.launcher == Launcher.AUTO && Launchers.nativeUnavailable() != null) {
+				throw new InvalidPoolOptionException("listen", MasterSockets.describe(this.listen),
+						"needs the native launcher, which cannot work here: " + Launchers.nativeUnavailable(),
+						"Run where the native launcher works (Linux 5.3+, glibc 2.29+, JNA), or remove {listen}.");
+			}
 		}
 
 		private void validateIncrement(String name) {

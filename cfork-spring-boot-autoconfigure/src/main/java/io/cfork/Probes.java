@@ -118,6 +118,24 @@ final class Probes implements AutoCloseable {
 		return matcher.appendTail(resolved).toString();
 	}
 
+	/**
+	 * Whether a check looks at the given port: its own port, or its URL's.
+	 */
+	static boolean checksPort(@Nullable Integer port, @Nullable String url, int listenPort) {
+		if (port != null) {
+			return port == listenPort;
+		}
+		if (url == null) {
+			return false;
+		}
+		try {
+			return URI.create(resolve(url, 0, Map.of())).getPort() == listenPort;
+		}
+		catch (IllegalArgumentException ex) {
+			return false;
+		}
+	}
+
 	static void requirePort(String probe, @Nullable Integer port) {
 		if (port == null) {
 			throw new InvalidPoolOptionException(probe + ".port", null, "is required by " + probe + " type port",

@@ -45,6 +45,8 @@ final class WorkerPool {
 
 	private final WorkerLauncher launcher;
 
+	private final @Nullable MasterSockets sockets;
+
 	private final WorkerChecks checks;
 
 	private final @Nullable LeftoverReaper reaper;
@@ -75,8 +77,19 @@ final class WorkerPool {
 		this.window = new ReforkWindow(options.limit(), options.duration().toNanos());
 		this.command = options.command().commandLine();
 		this.desired = options.count();
+		// First: a port that cannot be bound fails the start before anything else is set up.
+		this.sockets = options.listen().isEmpty() ? null : MasterSockets.bind(options.listen());
 		this.checks = new WorkerChecks(options, this, threadName + "-probes");
-		this.launcher = Launchers.create(options, this.checks.output(), poolId);
+		try {
+			this.launcher = Launchers.create(options, this.checks.output(), poolId, this.sockets);
+		}
+		catch (RuntimeException ex) {
+			this.checks.close();
+			if (this.sockets != null) {
+				this.sockets.close();
+			}
+			throw ex;
+		}
 		boolean procFs = ProcFs.isAvailable();
 		this.reaper = (procFs && this.launcher.ownSession()) ? new LeftoverReaper(poolId) : null;
 		this.watchdog = procFs ? PoolWatchdog.start(poolId) : null;
@@ -166,6 +179,9 @@ final class WorkerPool {
 		}
 		if (this.watchdog != null) {
 			this.watchdog.close();
+		}
+		if (this.sockets != null) {
+			this.sockets.close();
 		}
 		this.report.close();
 	}

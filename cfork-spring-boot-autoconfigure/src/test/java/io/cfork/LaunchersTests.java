@@ -32,7 +32,7 @@ class LaunchersTests {
 		assertThat(Launchers.nativeUnavailable()).isNull();
 		for (Launcher option : Launcher.values()) {
 			PoolOptions options = PoolOptions.builder(SLEEP).launcher(option).build();
-			WorkerLauncher launcher = Launchers.create(options, options.output(), "test-pool");
+			WorkerLauncher launcher = Launchers.create(options, options.output(), "test-pool", null);
 			try {
 				assertThat(launcher).as("launcher %s", option)
 					.isInstanceOf((option == Launcher.JDK) ? JdkLauncher.class : NativeLauncher.class);

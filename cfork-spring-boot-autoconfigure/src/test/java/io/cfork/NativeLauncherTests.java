@@ -259,7 +259,7 @@ class NativeLauncherTests {
 
 	private NativeLauncher launcher(WorkerCommand command, UnaryOperator<PoolOptions.Builder> customizer) {
 		PoolOptions options = customizer.apply(PoolOptions.builder(command).launcher(Launcher.NATIVE)).build();
-		NativeLauncher launcher = new NativeLauncher(options, options.output(), "test-pool");
+		NativeLauncher launcher = new NativeLauncher(options, options.output(), "test-pool", null);
 		this.launchers.add(launcher);
 		return launcher;
 	}

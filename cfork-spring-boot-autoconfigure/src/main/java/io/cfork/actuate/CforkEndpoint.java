@@ -175,7 +175,7 @@ public class CforkEndpoint {
 	}
 
 	private PoolDescriptor describe(PoolSnapshot snapshot, boolean showValues) {
-		return PoolDescriptor.of(snapshot, this.pool.getOptions().env(), showValues, this.clock.instant());
+		return PoolDescriptor.of(snapshot, this.pool.getOptions(), showValues, this.clock.instant());
 	}
 
 	private PoolDescriptor.Worker describe(WorkerSnapshot worker) {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.cfork.ListenAddress;
+import io.cfork.PoolOptions;
 import io.cfork.PoolSnapshot;
 import io.cfork.PoolStatus;
 import io.cfork.WorkerExit;
@@ -33,15 +35,18 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param limit the refork limit
  * @param command the workers' command line, its arguments masked unless values are shown
  * @param env the extra environment for workers, its values masked unless values are shown
+ * @param listen the addresses the master listens on for its workers ({@code *:3001})
  * @param workers the slots
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record PoolDescriptor(PoolStatus status, int desired, int alive, int ready, long reforks, Limit limit,
-		List<String> command, Map<String, String> env, List<Worker> workers) implements OperationResponseBody {
+		List<String> command, Map<String, String> env, List<String> listen, List<Worker> workers)
+		implements OperationResponseBody {
 
 	static final String MASK = "******";
 
-	static PoolDescriptor of(PoolSnapshot pool, Map<String, String> env, boolean showValues, Instant now) {
+	static PoolDescriptor of(PoolSnapshot pool, PoolOptions options, boolean showValues, Instant now) {
+		Map<String, String> env = options.env();
 		List<String> command = new ArrayList<>(pool.command().size());
 		for (int i = 0; i < pool.command().size(); i++) {
 			command.add((showValues || i == 0) ? pool.command().get(i) : MASK);
@@ -50,7 +55,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 		env.forEach((name, value) -> shownEnv.put(name, showValues ? value : MASK));
 		return new PoolDescriptor(pool.status(), pool.desired(), pool.alive(), pool.ready(), pool.reforks(),
 				new Limit(pool.limit().limit(), pool.limit().duration().toString(), pool.limit().reached()), command,
-				shownEnv, pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
+				shownEnv, options.listen().stream().map(ListenAddress::toString).toList(), pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
 	}
 
 	/**

@@ -1,8 +1,11 @@
 package io.cfork.autoconfigure;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 
 import io.cfork.InvalidPoolOptionException;
+import io.cfork.ListenAddress;
 import io.cfork.LivenessCheck;
 import io.cfork.PoolOptions;
 import io.cfork.ReadinessCheck;
@@ -40,11 +43,27 @@ final class CforkPoolOptions {
 			.liveness(liveness(properties.getLiveness()))
 			.incrementEnv(properties.getIncrementEnv())
 			.launcher(properties.getLauncher())
+			.listen(listen(properties.getListen()))
+			.listenStdin(properties.getListenStdin())
 			.classLoader(classLoader);
 		if (properties.getCount() != null) {
 			builder.count(properties.getCount());
 		}
 		return builder.build();
+	}
+
+	private static List<ListenAddress> listen(List<CforkProperties.Listen> listen) {
+		List<ListenAddress> addresses = new ArrayList<>(listen.size());
+		for (int i = 0; i < listen.size(); i++) {
+			CforkProperties.Listen address = listen.get(i);
+			Integer port = address.getPort();
+			if (port == null) {
+				throw new InvalidPoolOptionException("listen[" + i + "].port", null, "is required",
+						"Set {listen[" + i + "].port} to the TCP port to bind, or remove {listen}[" + i + "].");
+			}
+			addresses.add(new ListenAddress(port, address.getHost(), address.getBacklog(), address.getName()));
+		}
+		return addresses;
 	}
 
 	private static ReadinessCheck readiness(CforkProperties.Readiness readiness) {

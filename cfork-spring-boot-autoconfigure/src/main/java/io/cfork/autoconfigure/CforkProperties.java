@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.cfork.Launcher;
+import io.cfork.ListenAddress;
 import io.cfork.LivenessCheck;
 import io.cfork.ReadinessCheck;
 import org.jspecify.annotations.Nullable;
@@ -78,6 +79,20 @@ public class CforkProperties {
 	 * with PORT=9000, worker 2 gets PORT=9002.
 	 */
 	private List<String> incrementEnv = new ArrayList<>();
+
+	/**
+	 * TCP addresses the master binds once, before forking, and hands to every worker from
+	 * descriptor 3 on, with systemd's socket-activation variables (LISTEN_FDS, LISTEN_PID,
+	 * LISTEN_FDNAMES). Needs the native launcher.
+	 */
+	private List<Listen> listen = new ArrayList<>();
+
+	/**
+	 * Whether the first of 'cfork.listen' is also each worker's stdin, where Java adopts it
+	 * (System.inheritedChannel(), Tomcat's useInheritedChannel). Defaults to true for
+	 * 'cfork.java.main-class' workers, false otherwise.
+	 */
+	private @Nullable Boolean listenStdin;
 
 	/**
 	 * Minimum lifetime of a worker for it to be reforked at once and its backoff reset. A worker
@@ -199,6 +214,22 @@ public class CforkProperties {
 		return this.liveness;
 	}
 
+	public List<Listen> getListen() {
+		return this.listen;
+	}
+
+	public void setListen(List<Listen> listen) {
+		this.listen = listen;
+	}
+
+	public @Nullable Boolean getListenStdin() {
+		return this.listenStdin;
+	}
+
+	public void setListenStdin(@Nullable Boolean listenStdin) {
+		this.listenStdin = listenStdin;
+	}
+
 	public List<String> getIncrementEnv() {
 		return this.incrementEnv;
 	}
@@ -298,6 +329,65 @@ public class CforkProperties {
 
 		public void setJvmArgs(List<String> jvmArgs) {
 			this.jvmArgs = jvmArgs;
+		}
+
+	}
+
+	/**
+	 * A TCP address the master listens on for its workers.
+	 */
+	public static class Listen {
+
+		/**
+		 * TCP port to bind.
+		 */
+		private @Nullable Integer port;
+
+		/**
+		 * Address to bind. Defaults to every interface, IPv6 and IPv4.
+		 */
+		private @Nullable String host;
+
+		/**
+		 * Listen backlog.
+		 */
+		private int backlog = ListenAddress.DEFAULT_BACKLOG;
+
+		/**
+		 * The socket's LISTEN_FDNAMES entry. Defaults to the port.
+		 */
+		private @Nullable String name;
+
+		public @Nullable Integer getPort() {
+			return this.port;
+		}
+
+		public void setPort(@Nullable Integer port) {
+			this.port = port;
+		}
+
+		public @Nullable String getHost() {
+			return this.host;
+		}
+
+		public void setHost(@Nullable String host) {
+			this.host = host;
+		}
+
+		public int getBacklog() {
+			return this.backlog;
+		}
+
+		public void setBacklog(int backlog) {
+			this.backlog = backlog;
+		}
+
+		public @Nullable String getName() {
+			return this.name;
+		}
+
+		public void setName(@Nullable String name) {
+			this.name = name;
 		}
 
 	}

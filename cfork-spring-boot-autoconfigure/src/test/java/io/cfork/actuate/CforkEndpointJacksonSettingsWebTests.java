@@ -38,7 +38,7 @@ import static org.awaitility.Awaitility.await;
 class CforkEndpointJacksonSettingsWebTests {
 
 	private static final List<String> POOL = List.of("status", "desired", "alive", "ready", "reforks", "limit",
-			"command", "env", "workers");
+			"command", "env", "listen", "workers");
 
 	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "readyAt", "uptime",
 			"restarts", "lastExit", "crashLoop", "probeFailures");

@@ -13,8 +13,9 @@ import java.util.concurrent.Executors;
 
 /**
  * The seed's worker: an HTTP server on port 3001 that answers {@code hello fork}. Every worker
- * listens on the same port with {@code SO_REUSEPORT}, and the kernel spreads connections over them,
- * as Node's cluster shares its port. Each response names the worker in headers
+ * accepts on the one socket the master listens on ({@code cfork.listen}), which it inherits as its
+ * stdin, as Node's cluster shares its port; run on its own, it binds the port itself with
+ * {@code SO_REUSEPORT}. Each response names the worker in headers
  * ({@code X-Worker-Pid}, {@code X-Worker-Index}).
  * <p>
  * Plain JDK and no Spring, so a worker is listening a few hundred milliseconds after its fork.
@@ -30,10 +31,7 @@ public final class HelloForkWorker {
 		int port = Integer.parseInt(System.getenv().getOrDefault("HELLO_FORK_PORT", "3001"));
 		long pid = ProcessHandle.current().pid();
 		String index = System.getenv().getOrDefault("CFORK_WORKER_INDEX", "-");
-		ServerSocketChannel server = ServerSocketChannel.open();
-		server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-		server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-		server.bind(new InetSocketAddress(port), 1024);
+		ServerSocketChannel server = listeningSocket(port);
 		byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + BODY.length
 				+ "\r\nX-Worker-Pid: " + pid + "\r\nX-Worker-Index: " + index + "\r\nConnection: close\r\n\r\n")
 			.getBytes(StandardCharsets.US_ASCII);
@@ -54,6 +52,21 @@ public final class HelloForkWorker {
 				break;
 			}
 		}
+	}
+
+	/**
+	 * The master's socket, inherited as stdin ({@code cfork.listen}); else a socket of this worker's
+	 * own on the port, with {@code SO_REUSEPORT} so that every worker can bind it.
+	 */
+	private static ServerSocketChannel listeningSocket(int port) throws IOException {
+		if (System.inheritedChannel() instanceof ServerSocketChannel inherited) {
+			return inherited;
+		}
+		ServerSocketChannel server = ServerSocketChannel.open();
+		server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+		server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+		server.bind(new InetSocketAddress(port), 1024);
+		return server;
 	}
 
 	/**
