@@ -79,7 +79,7 @@ final class WorkerPool {
 		this.desired = options.count();
 		// First: a port that cannot be bound fails the start before anything else is set up.
 		this.sockets = options.listen().isEmpty() ? null : MasterSockets.bind(options.listen());
-		this.checks = new WorkerChecks(options, this, threadName + "-probes");
+		this.checks = new WorkerChecks(options, this, "cfork-probes");
 		try {
 			this.launcher = Launchers.create(options, this.checks.output(), poolId, this.sockets);
 		}
@@ -95,7 +95,7 @@ final class WorkerPool {
 		this.watchdog = procFs ? PoolWatchdog.start(poolId) : null;
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
-		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, threadName + "-log");
+		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
 	}
 
 	/**
