@@ -56,6 +56,10 @@ public final class PoolOptions {
 
 	private final List<ListenAddress> listen;
 
+	private final ReloadStrategy reloadStrategy;
+
+	private final int reloadBatchSize;
+
 	private final boolean listenStdin;
 
 	private PoolOptions(Builder builder) {
@@ -77,6 +81,8 @@ public final class PoolOptions {
 		this.incrementEnv = List.copyOf(builder.incrementEnv);
 		this.launcher = builder.launcher;
 		this.listen = List.copyOf(builder.listen);
+		this.reloadStrategy = builder.reloadStrategy;
+		this.reloadBatchSize = builder.reloadBatchSize;
 		this.listenStdin = (builder.listenStdin != null) ? builder.listenStdin : builder.command.isJava();
 	}
 
@@ -192,6 +198,16 @@ public final class PoolOptions {
 		return this.launcher;
 	}
 
+	/** @return how a worker is replaced by a reload, a restart or a recycle */
+	public ReloadStrategy reloadStrategy() {
+		return this.reloadStrategy;
+	}
+
+	/** @return how many slots a reload replaces at once */
+	public int reloadBatchSize() {
+		return this.reloadBatchSize;
+	}
+
 	/** @return the addresses the master binds and hands to every worker */
 	public List<ListenAddress> listen() {
 		return this.listen;
@@ -242,6 +258,10 @@ public final class PoolOptions {
 		private Launcher launcher = Launcher.AUTO;
 
 		private List<ListenAddress> listen = List.of();
+
+		private ReloadStrategy reloadStrategy = ReloadStrategy.START_FIRST;
+
+		private int reloadBatchSize = 1;
 
 		private @Nullable Boolean listenStdin;
 
@@ -403,6 +423,20 @@ public final class PoolOptions {
 		}
 
 		/**
+		 * Sets how a worker is replaced by a reload, a restart or a recycle (default
+		 * {@link ReloadStrategy#START_FIRST}), and how many slots a reload replaces at once (default
+		 * 1).
+		 * @param strategy the strategy
+		 * @param batchSize at least 1
+		 * @return this builder
+		 */
+		public Builder reload(ReloadStrategy strategy, int batchSize) {
+			this.reloadStrategy = Objects.requireNonNull(strategy, "strategy");
+			this.reloadBatchSize = batchSize;
+			return this;
+		}
+
+		/**
 		 * Sets addresses the master binds once and hands to every worker, from descriptor 3 on, with
 		 * systemd's socket-activation variables (default none). Needs the native launcher.
 		 * @param listen the addresses
@@ -481,6 +515,10 @@ public final class PoolOptions {
 			this.readiness.validate(workerVariables);
 			this.liveness.validate(workerVariables);
 			validateListen();
+			if (this.reloadBatchSize < 1) {
+				throw new InvalidPoolOptionException("reload.batch-size", this.reloadBatchSize, "must be at least 1",
+						"Set {reload.batch-size} to 1 or more (default 1).");
+			}
 			if (this.launcher == Launcher.NATIVE) {
 				String unavailable = Launchers.nativeUnavailable();
 				if (unavailable != null) {

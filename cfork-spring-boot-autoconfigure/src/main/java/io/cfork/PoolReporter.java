@@ -110,6 +110,28 @@ final class PoolReporter {
 		logger.warn("Worker {} (pid {}) failed: {}; stopping it", index, pid, reason);
 	}
 
+	void replaced(int index, long oldPid, long newPid, long generation) {
+		logger.info("Worker {} (pid {}) replaced by pid {} (generation {}); stopping the old one", index, oldPid,
+				newPid, generation);
+	}
+
+	void reloadStarted(ReloadSnapshot reload) {
+		logger.info("Reloading {} workers (generation {}, {} at a time)", reload.total(), reload.generation(),
+				this.options.reloadBatchSize());
+		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.reloadStarted(reload)));
+	}
+
+	void reloadFinished(ReloadSnapshot reload) {
+		if (reload.state() == ReloadSnapshot.State.DONE) {
+			logger.info("Reload done: {} workers replaced (generation {})", reload.replaced(), reload.generation());
+		}
+		else {
+			logger.error("Reload failed after {} of {} workers: {}; the others keep their workers", reload.replaced(),
+					reload.total(), reload.reason());
+		}
+		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.reloadFinished(reload)));
+	}
+
 	void gaveUp(long reforks) {
 		logger.error("Refork limit reached: {} reforks within {} ({} since the pool started). No worker will be "
 				+ "reforked until a worker is restarted or the pool is scaled; workers still alive keep running.",

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The whole pool at one moment. Immutable: safe to read from any thread.
  *
@@ -16,9 +18,10 @@ import java.util.Optional;
  * @param limit the refork limit and whether it was reached
  * @param command the command line each worker runs
  * @param workers the slots, ordered by index (slots being removed by a scale-down included)
+ * @param reload the latest rolling reload, or {@code null} before the first
  */
 public record PoolSnapshot(PoolStatus status, int desired, int alive, int ready, long reforks, Limit limit,
-		List<String> command, List<WorkerSnapshot> workers) {
+		List<String> command, List<WorkerSnapshot> workers, @Nullable ReloadSnapshot reload) {
 
 	public PoolSnapshot {
 		command = List.copyOf(command);

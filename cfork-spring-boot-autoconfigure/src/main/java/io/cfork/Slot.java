@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -26,9 +27,13 @@ import org.jspecify.annotations.Nullable;
  *   REMOVING, FAILING (its process exited)                    SUSPENDED or REMOVED
  * NEW, BACKOFF, EXITED, SUSPENDED             launchFailed  NEW, BACKOFF, EXITED, SUSPENDED or REMOVED
  * BACKOFF                                     suspended     SUSPENDED (refork limit reached)
+ * STARTING, RUNNING                           adopt         RUNNING (with the replacement's process)
  * NEW, BACKOFF, EXITED, SUSPENDED             halted        EXITED (the pool stops)
  * NEW, BACKOFF, EXITED, SUSPENDED             removed       REMOVED (scale-down)
  * </pre>
+ * During a start-first replacement the slot holds a second slot of the same index, its
+ * {@linkplain #next() next}, whose own machine runs until it is ready; the slot then
+ * {@linkplain #adopt(Slot) adopts} its process and the pool stops the one it replaces.
  */
 final class Slot {
 
@@ -71,11 +76,118 @@ final class Slot {
 	/** Consecutive failed liveness checks of the current process. */
 	private int probeFailures;
 
+	/** The workers' generation of the current process: 0 before any reload. */
+	private long generation;
+
+	/** A replacement starting beside the current process (start-first). */
+	private @Nullable Slot next;
+
+	/** For a replacement: the slot it replaces the process of. */
+	private final @Nullable Slot primary;
+
+	/** What waits for the slot's replacement to end: told null once replaced, else why it failed. */
+	private @Nullable Consumer<@Nullable String> onReplaced;
+
 	/** Restart requests that complete when the slot is next forked. */
 	private final List<CompletableFuture<WorkerSnapshot>> waiters = new ArrayList<>(0);
 
 	Slot(int index) {
+		this(index, null);
+	}
+
+	private Slot(int index, @Nullable Slot primary) {
 		this.index = index;
+		this.primary = primary;
+	}
+
+	/**
+	 * A replacement of this slot's process, to start beside it.
+	 * @return the replacement, which is this slot's {@link #next()} from now on
+	 */
+	Slot startReplacement() {
+		if (!is(SlotState.STARTING) && !is(SlotState.RUNNING) || this.next != null) {
+			throw new IllegalStateException("Slot " + this.index + " is " + this.state + ", cannot start a replacement");
+		}
+		this.next = new Slot(this.index, this);
+		return this.next;
+	}
+
+	@Nullable Slot next() {
+		return this.next;
+	}
+
+	void clearNext() {
+		this.next = null;
+	}
+
+	/**
+	 * For a replacement, the slot it replaces the process of.
+	 */
+	@Nullable Slot primary() {
+		return this.primary;
+	}
+
+	long generation() {
+		return this.generation;
+	}
+
+	void setGeneration(long generation) {
+		this.generation = generation;
+	}
+
+	boolean isBeingReplaced() {
+		return this.onReplaced != null;
+	}
+
+	void awaitReplacement(Consumer<@Nullable String> onReplaced) {
+		this.onReplaced = onReplaced;
+	}
+
+	/**
+	 * Ends the slot's replacement.
+	 * @param failure why it failed, or {@code null} if the slot was replaced
+	 */
+	void replacementEnded(@Nullable String failure) {
+		Consumer<@Nullable String> waiting = this.onReplaced;
+		this.onReplaced = null;
+		if (waiting != null) {
+			waiting.accept(failure);
+		}
+	}
+
+	/**
+	 * Takes over the process of a ready replacement; the process it had is the pool's to stop.
+	 * @param replacement this slot's {@link #next()}, ready
+	 */
+	void adopt(Slot replacement) {
+		if (replacement != this.next || !replacement.is(SlotState.RUNNING) || replacement.process == null) {
+			throw new IllegalStateException("Slot " + this.index + " cannot adopt a replacement that is "
+					+ replacement.state);
+		}
+		move(Set.of(SlotState.STARTING, SlotState.RUNNING), SlotState.RUNNING);
+		cancelTimers();
+		this.process = replacement.process;
+		this.id = replacement.id;
+		this.forks++;
+		this.startNanos = replacement.startNanos;
+		this.startedAt = replacement.startedAt;
+		this.readyAt = replacement.readyAt;
+		this.generation = replacement.generation;
+		this.stopReason = null;
+		this.probeFailures = 0;
+		this.youngDeaths = 0;
+		replacement.cancelTimers();
+		replacement.process = null;
+		replacement.state = SlotState.REMOVED;
+		this.next = null;
+	}
+
+	/**
+	 * The process this slot replaced exited.
+	 * @param exit how it ended
+	 */
+	void replacedExited(WorkerExit exit) {
+		this.lastExit = exit;
 	}
 
 	SlotState state() {
@@ -328,9 +440,16 @@ final class Slot {
 
 	WorkerSnapshot snapshot() {
 		WorkerProcess current = this.process;
+		Slot replacement = this.next;
+		WorkerSnapshot.Next next = null;
+		if (replacement != null) {
+			WorkerProcess nextProcess = replacement.process;
+			next = new WorkerSnapshot.Next(replacement.id, (nextProcess != null) ? nextProcess.pid() : null,
+					replacement.state.shown(), replacement.generation);
+		}
 		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state.shown(),
 				this.startedAt, (current != null) ? this.readyAt : null, Math.max(0, this.forks - 1), this.lastExit,
-				isCrashLooping(), this.probeFailures);
+				isCrashLooping(), this.probeFailures, this.generation, next);
 	}
 
 	boolean isCrashLooping() {

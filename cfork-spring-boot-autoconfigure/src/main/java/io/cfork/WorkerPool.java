@@ -2,7 +2,9 @@ package io.cfork;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,6 +68,17 @@ final class WorkerPool {
 
 	private @Nullable CompletableFuture<Void> stopped;
 
+	/** Which slot each live process belongs to: a slot's, or a replacement's. */
+	private final Map<WorkerProcess, Slot> owners = new HashMap<>();
+
+	/** Processes a start-first replacement took over from, stopping: the slot they served. */
+	private final Map<WorkerProcess, Replaced> replaced = new HashMap<>();
+
+	/** The workers' generation new forks get: raised by each reload. */
+	private long generation;
+
+	private @Nullable Rollout rollout;
+
 	private volatile PoolSnapshot published;
 
 	WorkerPool(PoolOptions options, Clock clock, AtomicLong ids, String poolId, Listeners listeners,
@@ -104,7 +117,7 @@ final class WorkerPool {
 	static PoolSnapshot notStarted(PoolOptions options) {
 		return new PoolSnapshot(PoolStatus.STOPPED, options.count(), 0, 0, 0,
 				new PoolSnapshot.Limit(options.limit(), options.duration(), false), options.command().commandLine(),
-				List.of());
+				List.of(), null);
 	}
 
 	PoolSnapshot published() {
@@ -155,7 +168,14 @@ final class WorkerPool {
 		this.phase = Phase.STOPPING;
 		this.stopped = done;
 		this.report.stopping(this.slots.alive());
+		if (this.rollout != null && this.rollout.abandoned(this.clock.instant())) {
+			finishRollout(this.rollout);
+		}
 		for (Slot slot : this.slots.all()) {
+			Slot next = slot.next();
+			if (next != null && next.isAlive()) {
+				terminate(next, SlotState.STOPPING, null, null);
+			}
 			if (slot.isAlive()) {
 				terminate(slot, SlotState.STOPPING, null, null);
 			}
@@ -193,7 +213,9 @@ final class WorkerPool {
 	 * @param latencyFrom for a refork, when its latency is measured from (nano ticks)
 	 */
 	private void fork(Slot slot, ForkCause cause, @Nullable Long latencyFrom) {
-		if (this.phase != Phase.RUNNING || !this.slots.holds(slot)) {
+		Slot primary = slot.primary();
+		boolean replacement = primary != null && this.slots.holds(primary) && primary.next() == slot;
+		if (this.phase != Phase.RUNNING || !(this.slots.holds(slot) || replacement)) {
 			return;
 		}
 		long id = this.ids.incrementAndGet();
@@ -207,12 +229,19 @@ final class WorkerPool {
 		}
 		catch (Exception ex) {
 			this.report.launchFailed(slot.index, ex.getMessage());
+			if (primary != null) {
+				primary.clearNext();
+				primary.replacementEnded("the replacement could not be started: " + ex.getMessage());
+				return;
+			}
 			launchFailed(slot, id, String.valueOf(ex.getMessage()));
 			this.supervisor.afterPublish(slot.takeWaiters());
 			return;
 		}
 		long now = System.nanoTime();
+		slot.setGeneration(this.generation);
 		slot.started(id, process, now, this.clock.instant());
+		this.owners.put(process, slot);
 		Duration minUptime = this.options.minUptime();
 		boolean readyNow = this.options.readiness().type() == ReadinessCheck.Type.NONE && minUptime.isZero();
 		if (this.options.readiness().type() != ReadinessCheck.Type.NONE) {
@@ -223,11 +252,7 @@ final class WorkerPool {
 		}
 		process.onExit((code) -> {
 			long seen = System.nanoTime();
-			execute(() -> {
-				if (slot.process() == process) {
-					exited(slot, process, code, seen);
-				}
-			});
+			execute(() -> processExited(process, code, seen));
 		});
 		Duration latency = (latencyFrom != null) ? Duration.ofNanos(Math.max(0, now - latencyFrom)) : null;
 		this.report.forked(process.pid(), new WorkerForked(slot.snapshot(), cause, latency));
@@ -247,10 +272,47 @@ final class WorkerPool {
 			return;
 		}
 		slot.ready(this.clock.instant());
-		this.checks.ready(slot, process, id);
 		Duration readyTime = Duration.ofNanos(Math.max(0, System.nanoTime() - slot.startNanos()));
+		Slot primary = slot.primary();
+		if (primary != null) {
+			takeOver(primary, slot, process, id, readyTime);
+			return;
+		}
+		this.checks.ready(slot, process, id);
 		this.report.ready(process.pid(), new WorkerReady(slot.snapshot(), readyTime));
+		if (slot.isBeingReplaced() && slot.next() == null) {
+			// Stop-first: the replacement is ready, the worker it replaced is gone.
+			slot.replacementEnded(null);
+		}
 		checkStarted();
+	}
+
+	/**
+	 * A start-first replacement is ready: the slot takes its process over, and the process it had
+	 * is stopped gracefully; the replacement ends once that one has exited.
+	 */
+	private void takeOver(Slot primary, Slot replacement, WorkerProcess process, long id, Duration readyTime) {
+		WorkerProcess old = primary.process();
+		if (old == null || !(primary.is(SlotState.RUNNING) || primary.is(SlotState.STARTING))) {
+			// The worker it was to replace is stopping already: the replacement is not needed.
+			terminate(replacement, SlotState.STOPPING, null, null);
+			return;
+		}
+		Replaced retired = new Replaced(primary, primary.id(), primary.startNanos());
+		primary.adopt(replacement);
+		this.owners.remove(old);
+		this.owners.put(process, primary);
+		this.checks.ready(primary, process, id);
+		this.report.ready(process.pid(), new WorkerReady(primary.snapshot(), readyTime));
+		this.report.replaced(primary.index, old.pid(), process.pid(), primary.generation());
+		this.replaced.put(old, retired);
+		old.terminate();
+		retired.killTimer = this.supervisor.schedule(() -> {
+			if (this.replaced.containsKey(old)) {
+				this.report.killing(primary.index, old.pid());
+				old.kill();
+			}
+		}, this.options.shutdownTimeout());
 	}
 
 	/**
@@ -258,9 +320,11 @@ final class WorkerPool {
 	 */
 	void readyLine(int index, long pid) {
 		Slot slot = this.slots.get(index);
-		WorkerProcess process = (slot != null) ? slot.process() : null;
-		if (slot != null && process != null && process.pid() == pid) {
-			ready(slot, slot.id());
+		for (Slot candidate : (slot != null) ? java.util.Arrays.asList(slot, slot.next()) : List.<Slot>of()) {
+			WorkerProcess process = (candidate != null) ? candidate.process() : null;
+			if (candidate != null && process != null && process.pid() == pid) {
+				ready(candidate, candidate.id());
+			}
 		}
 	}
 
@@ -326,6 +390,27 @@ final class WorkerPool {
 		apply(slot, null, exit, Duration.ZERO, outcome, now, null);
 	}
 
+	/**
+	 * A process exited: it was a slot's, a replacement's, or one a replacement took over from.
+	 */
+	private void processExited(WorkerProcess process, int code, long seen) {
+		Slot owner = this.owners.remove(process);
+		if (owner != null && owner.process() == process) {
+			Slot primary = owner.primary();
+			if (primary != null) {
+				replacementExited(primary, owner, process, code, seen);
+			}
+			else {
+				exited(owner, process, code, seen);
+			}
+			return;
+		}
+		Replaced retired = this.replaced.remove(process);
+		if (retired != null) {
+			replacedExited(retired, process, code, seen);
+		}
+	}
+
 	private void exited(Slot slot, WorkerProcess process, int code, long seen) {
 		Duration lifetime = Duration.ofNanos(Math.max(0, seen - slot.startNanos()));
 		if (this.reaper != null) {
@@ -336,10 +421,72 @@ final class WorkerPool {
 		ExitOutcome outcome = decide(slot, false, code, seen);
 		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), outcome.unexpected(), this.clock.instant(),
 				null, slot.stopReason());
+		boolean replacing = slot.is(SlotState.RESTARTING);
 		slot.exited(exit, outcome.next(), outcome.youngDeaths());
 		// A worker that died young most often says why on stderr: quote what was read by now.
 		String lastError = (outcome.unexpected() && young) ? process.lastErrorLine() : null;
+		Slot next = slot.next();
+		if (next != null && next.isAlive()) {
+			// A start-first replacement has nothing left to replace.
+			terminate(next, SlotState.STOPPING, null, null);
+		}
+		else if (slot.isBeingReplaced() && !replacing) {
+			// Stop-first: the replacement died before it was ready.
+			slot.replacementEnded("worker " + slot.index + "'s replacement exited with " + exit.describe()
+					+ ((lastError != null) ? ": " + lastError : ""));
+		}
 		apply(slot, process.pid(), exit, lifetime, outcome, seen, lastError);
+	}
+
+	/**
+	 * A start-first replacement exited before it was taken over: the replacement failed, and the
+	 * slot keeps its worker.
+	 */
+	private void replacementExited(Slot primary, Slot replacement, WorkerProcess process, int code, long seen) {
+		Duration lifetime = Duration.ofNanos(Math.max(0, seen - replacement.startNanos()));
+		if (this.reaper != null) {
+			this.reaper.reap(process.pid(), replacement.id(), seen);
+		}
+		this.checks.exited(process.pid());
+		boolean asked = replacement.is(SlotState.STOPPING);
+		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), !asked, this.clock.instant(), null,
+				replacement.stopReason());
+		String error = asked ? null : process.lastErrorLine();
+		replacement.exited(exit, SlotState.EXITED, 0);
+		primary.clearNext();
+		String failure = "worker " + primary.index + "'s replacement exited with " + exit.describe()
+				+ ((error != null) ? ": " + ControlCharacters.escape(error) : "");
+		this.report.exited(new WorkerExited(replacement.snapshot(), replacement.id(), process.pid(), exit, lifetime,
+				false), ExitOutcome.expected(SlotState.EXITED, null, asked ? "stopped"
+						: "replacement failed; worker " + primary.index + " keeps its worker"), asked ? null : error);
+		primary.replacementEnded(failure);
+		if (this.phase == Phase.STOPPING) {
+			checkStopped();
+		}
+	}
+
+	/**
+	 * The process a start-first replacement took over from exited: the replacement is done.
+	 */
+	private void replacedExited(Replaced retired, WorkerProcess process, int code, long seen) {
+		if (retired.killTimer != null) {
+			retired.killTimer.cancel(false);
+		}
+		Duration lifetime = Duration.ofNanos(Math.max(0, seen - retired.startNanos));
+		if (this.reaper != null) {
+			this.reaper.reap(process.pid(), retired.id, seen);
+		}
+		this.checks.exited(process.pid());
+		Slot slot = retired.slot;
+		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), false, this.clock.instant(), null,
+				"replaced");
+		slot.replacedExited(exit);
+		this.report.exited(new WorkerExited(slot.snapshot(), retired.id, process.pid(), exit, lifetime, false),
+				ExitOutcome.expected(SlotState.RUNNING, null, "replaced by pid " + slot.snapshot().pid()), null);
+		slot.replacementEnded(null);
+		if (this.phase == Phase.STOPPING) {
+			checkStopped();
+		}
 	}
 
 	private ExitOutcome decide(Slot slot, boolean launchFailed, int code, long now) {
@@ -400,7 +547,18 @@ final class WorkerPool {
 
 	// ---- Operator commands ------------------------------------------------------------
 
-	void restart(int index, CompletableFuture<WorkerSnapshot> result) {
+	/**
+	 * Restarts a slot: replaces its worker, with the pool's strategy.
+	 * @param started completed with the slot once the replacement is under way (its {@code next}
+	 * shown), or exceptionally at once if refused
+	 * @param result completed with the slot once replaced
+	 */
+	void restart(int index, CompletableFuture<WorkerSnapshot> started, CompletableFuture<WorkerSnapshot> result) {
+		result.whenComplete((worker, ex) -> {
+			if (ex != null) {
+				started.completeExceptionally(ex);
+			}
+		});
 		if (this.phase != Phase.RUNNING) {
 			result.completeExceptionally(notRunning());
 			return;
@@ -410,21 +568,109 @@ final class WorkerPool {
 			result.completeExceptionally(new NoSuchWorkerException(index, this.desired));
 			return;
 		}
+		if (slot.isBeingReplaced()) {
+			result.completeExceptionally(new ReloadInProgressException("Worker " + index + " is being replaced already",
+					(this.rollout != null) ? this.rollout.snapshot() : null));
+			return;
+		}
 		this.report.restarting(index);
-		slot.addWaiter(result);
 		slot.forgive();
-		if (slot.isAlive()) {
-			terminate(slot, SlotState.RESTARTING, ForkCause.RESTART, null);
+		this.supervisor.afterPublish(() -> started.complete(slot.snapshot()));
+		if (slot.is(SlotState.RUNNING) || slot.is(SlotState.STARTING)) {
+			replace(slot, ForkCause.RESTART, (failure) -> {
+				if (failure == null) {
+					this.supervisor.afterPublish(() -> result.complete(slot.snapshot()));
+				}
+				else {
+					result.completeExceptionally(new IllegalStateException("Restart failed: " + failure));
+				}
+			});
 		}
 		else {
+			slot.addWaiter(result);
 			fork(slot, ForkCause.RESTART, null);
 		}
 		resume(ForkCause.RESTART);
 	}
 
+	/**
+	 * Replaces a slot's worker with the pool's strategy: start-first, a replacement beside it that
+	 * takes over once ready; stop-first, the worker stopped and forked again.
+	 * @param done told {@code null} once the slot was replaced, else why the replacement failed
+	 */
+	private void replace(Slot slot, ForkCause cause, java.util.function.Consumer<@Nullable String> done) {
+		slot.awaitReplacement(done);
+		if (this.options.reloadStrategy() == ReloadStrategy.START_FIRST) {
+			fork(slot.startReplacement(), cause, null);
+		}
+		else {
+			terminate(slot, SlotState.RESTARTING, cause, null);
+		}
+	}
+
+	/**
+	 * Starts a rolling reload: each slot, a batch at a time, replaced by a worker of the next
+	 * generation, running the files on disk now.
+	 */
+	void reload(CompletableFuture<PoolSnapshot> started, CompletableFuture<ReloadSnapshot> result) {
+		if (this.phase != Phase.RUNNING) {
+			result.completeExceptionally(notRunning());
+			started.completeExceptionally(notRunning());
+			return;
+		}
+		if (this.rollout != null && this.rollout.inProgress()) {
+			ReloadInProgressException refused = new ReloadInProgressException("A reload is in progress",
+					this.rollout.snapshot());
+			result.completeExceptionally(refused);
+			started.completeExceptionally(refused);
+			return;
+		}
+		this.supervisor.afterPublish(() -> started.complete(this.published));
+		this.generation++;
+		List<Integer> indexes = this.slots.below(this.desired).stream().map((slot) -> slot.index).toList();
+		Rollout rollout = new Rollout(this.generation, indexes, this.options.reloadBatchSize(), this.clock.instant(),
+				result);
+		this.rollout = rollout;
+		this.report.reloadStarted(rollout.snapshot());
+		advance(rollout);
+	}
+
+	private void advance(Rollout rollout) {
+		Integer index;
+		while ((index = rollout.next()) != null) {
+			Slot slot = this.slots.get(index);
+			if (slot == null || slot.isBeingReplaced() || !(slot.is(SlotState.RUNNING) || slot.is(SlotState.STARTING))) {
+				// No worker to replace: the slot's next fork runs the new files anyway.
+				if (rollout.ended(null, this.clock.instant())) {
+					finishRollout(rollout);
+				}
+				continue;
+			}
+			replace(slot, ForkCause.RELOAD, (failure) -> {
+				if (rollout.ended(failure, this.clock.instant())) {
+					finishRollout(rollout);
+				}
+				else {
+					advance(rollout);
+				}
+			});
+		}
+	}
+
+	private void finishRollout(Rollout rollout) {
+		ReloadSnapshot outcome = rollout.snapshot();
+		this.report.reloadFinished(outcome);
+		this.supervisor.afterPublish(() -> rollout.result().complete(outcome));
+	}
+
 	void scale(int count, CompletableFuture<PoolSnapshot> result) {
 		if (this.phase != Phase.RUNNING) {
 			result.completeExceptionally(notRunning());
+			return;
+		}
+		if (this.rollout != null && this.rollout.inProgress()) {
+			result.completeExceptionally(
+					new ReloadInProgressException("A reload is in progress", this.rollout.snapshot()));
 			return;
 		}
 		this.report.scaling(this.desired, count);
@@ -511,7 +757,8 @@ final class WorkerPool {
 	}
 
 	private void checkStopped() {
-		if (this.slots.alive() > 0) {
+		if (this.slots.alive() > 0 || !this.replaced.isEmpty()
+				|| this.slots.all().stream().anyMatch((slot) -> slot.next() != null && slot.next().isAlive())) {
 			return;
 		}
 		this.phase = Phase.STOPPED;
@@ -535,11 +782,32 @@ final class WorkerPool {
 		};
 		return new PoolSnapshot(status, this.desired, this.slots.alive(), ready, this.reforks,
 				new PoolSnapshot.Limit(this.options.limit(), this.options.duration(), this.gaveUp), this.command,
-				this.slots.snapshots());
+				this.slots.snapshots(), (this.rollout != null) ? this.rollout.snapshot() : null);
 	}
 
 	static IllegalStateException notRunning() {
 		return new IllegalStateException("The worker pool is not running");
+	}
+
+	/**
+	 * A process a start-first replacement took over from: the slot it served, while it stops.
+	 */
+	private static final class Replaced {
+
+		final Slot slot;
+
+		final long id;
+
+		final long startNanos;
+
+		@Nullable ScheduledFuture<?> killTimer;
+
+		Replaced(Slot slot, long id, long startNanos) {
+			this.slot = slot;
+			this.id = id;
+			this.startNanos = startNanos;
+		}
+
 	}
 
 	private enum Phase {

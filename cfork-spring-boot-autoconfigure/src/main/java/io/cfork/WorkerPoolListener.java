@@ -37,6 +37,20 @@ public interface WorkerPoolListener {
 	}
 
 	/**
+	 * A rolling reload started.
+	 * @param reload the reload
+	 */
+	default void reloadStarted(ReloadSnapshot reload) {
+	}
+
+	/**
+	 * A rolling reload ended, {@code DONE} or {@code FAILED}.
+	 * @param reload the reload
+	 */
+	default void reloadFinished(ReloadSnapshot reload) {
+	}
+
+	/**
 	 * The pool reached its refork limit.
 	 * @param event the limit and the pool
 	 */

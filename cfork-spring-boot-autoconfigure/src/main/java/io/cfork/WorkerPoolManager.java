@@ -183,19 +183,66 @@ public final class WorkerPoolManager implements AutoCloseable {
 	}
 
 	/**
-	 * Restarts one worker gracefully: SIGTERM, SIGKILL after the shutdown timeout, then a new
-	 * fork in the same slot. A restart is not a refork: it does not count against the refork limit,
-	 * and it clears a reached limit (slots left without a worker by it are forked again).
+	 * Restarts one worker gracefully: a replacement of the slot with the pool's
+	 * {@link ReloadStrategy}. Start-first (the default), a new worker starts beside it and takes
+	 * over once ready, then the old one gets SIGTERM (SIGKILL after the shutdown timeout);
+	 * stop-first, the old one is stopped first. A worker not running is forked at once. A restart is
+	 * not a refork: it does not count against the refork limit, and it clears a reached limit
+	 * (slots left without a worker by it are forked again).
 	 * @param index the slot index
-	 * @return completes with the slot once the new worker is forked; fails with
-	 * {@link NoSuchWorkerException} for an unknown index, and with {@link IllegalStateException}
-	 * when the pool is not running
+	 * @return completes with the slot once its worker was replaced (the old one reaped); fails
+	 * with {@link NoSuchWorkerException} for an unknown index, with
+	 * {@link ReloadInProgressException} for a slot being replaced already, and with
+	 * {@link IllegalStateException} when the pool is not running or the replacement failed
 	 */
 	public CompletableFuture<WorkerSnapshot> restart(int index) {
+		return restart(index, new CompletableFuture<>());
+	}
+
+	/**
+	 * Restarts one worker, as {@link #restart(int)}, and says when the restart is under way.
+	 * @param index the slot index
+	 * @param started completed with the slot as soon as its replacement is under way (its
+	 * {@link WorkerSnapshot#next() next} shown with start-first), or exceptionally if the restart is
+	 * refused: {@link NoSuchWorkerException}, {@link ReloadInProgressException} for a slot being
+	 * replaced already, {@link IllegalStateException} when the pool is not running
+	 * @return completes with the slot once its worker was replaced
+	 */
+	public CompletableFuture<WorkerSnapshot> restart(int index, CompletableFuture<WorkerSnapshot> started) {
 		CompletableFuture<WorkerSnapshot> result = new CompletableFuture<>();
 		WorkerPool pool = this.running;
-		if (pool == null || !pool.execute(() -> pool.restart(index, result))) {
+		if (pool == null || !pool.execute(() -> pool.restart(index, started, result))) {
 			result.completeExceptionally(WorkerPool.notRunning());
+			started.completeExceptionally(WorkerPool.notRunning());
+		}
+		return result;
+	}
+
+	/**
+	 * Reloads the workers, rolling: each slot in turn ({@code reload.batch-size} at once) gets a
+	 * worker of the next generation, forked from the files on disk now, with the pool's
+	 * {@link ReloadStrategy}; start-first, the old worker is stopped gracefully only once its
+	 * replacement is ready. A replacement that exits, or is not ready within the readiness timeout,
+	 * ends the reload {@code FAILED}: the slots not yet replaced keep their workers. A reload does
+	 * not read the options again, and does not count against the refork limit.
+	 * @return completes with the reload once it ended, {@code DONE} or {@code FAILED}; fails with
+	 * {@link ReloadInProgressException} while another one runs
+	 */
+	public CompletableFuture<ReloadSnapshot> reload() {
+		return reload(new CompletableFuture<>());
+	}
+
+	/**
+	 * Reloads the workers, as {@link #reload()}, and says when the reload is under way.
+	 * @param started completed with the pool as the reload starts, or exceptionally if refused
+	 * @return completes with the reload once it ended
+	 */
+	public CompletableFuture<ReloadSnapshot> reload(CompletableFuture<PoolSnapshot> started) {
+		CompletableFuture<ReloadSnapshot> result = new CompletableFuture<>();
+		WorkerPool pool = this.running;
+		if (pool == null || !pool.execute(() -> pool.reload(started, result))) {
+			result.completeExceptionally(WorkerPool.notRunning());
+			started.completeExceptionally(WorkerPool.notRunning());
 		}
 		return result;
 	}

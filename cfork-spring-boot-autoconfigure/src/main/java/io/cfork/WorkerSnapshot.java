@@ -21,9 +21,12 @@ import org.jspecify.annotations.Nullable;
  * @param crashLoop whether the slot is crash-looping: its last {@value #CRASH_LOOP_DEATHS} or more
  * processes in a row died before they were ready
  * @param probeFailures consecutive failed liveness checks of the slot's process
+ * @param generation the workers' generation of the slot's process: 0 until the first reload
+ * @param next the replacement starting beside the slot's process, or {@code null}
  */
 public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
-		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop, int probeFailures) {
+		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop, int probeFailures,
+		long generation, @Nullable Next next) {
 
 	/** Consecutive deaths before ready after which a slot is crash-looping. */
 	public static final int CRASH_LOOP_DEATHS = 3;
@@ -43,6 +46,17 @@ public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState
 	 */
 	public @Nullable Duration uptime(Instant now) {
 		return (this.pid != null && this.startedAt != null) ? Duration.between(this.startedAt, now) : null;
+	}
+
+	/**
+	 * A replacement starting beside a slot's process.
+	 *
+	 * @param id its fork id
+	 * @param pid its process id, or {@code null} before it is started
+	 * @param state its state ({@code STARTING} until it is ready)
+	 * @param generation its generation
+	 */
+	public record Next(long id, @Nullable Long pid, WorkerState state, long generation) {
 	}
 
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import io.cfork.NoSuchWorkerException;
 import io.cfork.PoolSnapshot;
 import io.cfork.PoolStatus;
+import io.cfork.ReloadInProgressException;
 import io.cfork.WorkerPoolManager;
 import io.cfork.WorkerSnapshot;
 import org.jspecify.annotations.Nullable;
@@ -92,17 +93,45 @@ public class CforkEndpoint {
 	}
 
 	/**
-	 * Restarts a worker gracefully (SIGTERM, SIGKILL after the shutdown timeout, then a new fork)
-	 * and answers once the new worker is forked, or with the worker as it is if the old process has
-	 * not exited by the shutdown timeout plus 5 s. Not a refork: it does not count against the refork
-	 * limit, and it clears a reached limit.
+	 * Restarts a worker gracefully: a replacement of its slot with the pool's reload strategy
+	 * (start-first: a new worker beside it, which takes over once ready). Answers at once, with the
+	 * slot and its {@code next}. Not a refork: it does not count against the refork limit, and it
+	 * clears a reached limit.
 	 * @param index the slot index
-	 * @return the restarted worker, or {@code null} if the pool has no such slot
-	 * @throws IllegalStateException if the pool is not running
+	 * @return the slot, or {@code null} if the pool has no such slot
+	 * @throws IllegalStateException if the pool is not running, or the slot is being replaced
+	 * already ({@link ReloadInProgressException})
 	 */
 	@WriteOperation
 	public PoolDescriptor.@Nullable Worker restart(@Selector int index) {
 		return restartAndWait(index).body();
+	}
+
+	/**
+	 * Starts a rolling reload of every worker and answers at once with the pool and the reload's
+	 * progress.
+	 * @param showValues whether to show command arguments and environment values
+	 * @return the pool
+	 * @throws ReloadInProgressException while a reload runs
+	 * @throws IllegalStateException if the pool is not running
+	 */
+	public PoolDescriptor reload(boolean showValues) {
+		requireRunning();
+		CompletableFuture<PoolSnapshot> started = new CompletableFuture<>();
+		this.pool.reload(started);
+		try {
+			return describe(started.get(waitLimit(), TimeUnit.MILLISECONDS), showValues);
+		}
+		catch (TimeoutException ex) {
+			return pool(showValues);
+		}
+		catch (ExecutionException ex) {
+			throw rethrow(ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while starting a reload", ex);
+		}
 	}
 
 	/**
@@ -124,9 +153,10 @@ public class CforkEndpoint {
 	 */
 	Outcome<PoolDescriptor.@Nullable Worker> restartAndWait(int index) {
 		requireRunning();
-		CompletableFuture<WorkerSnapshot> restarted = this.pool.restart(index);
+		CompletableFuture<WorkerSnapshot> started = new CompletableFuture<>();
+		this.pool.restart(index, started);
 		try {
-			return new Outcome<>(describe(restarted.get(waitLimit(), TimeUnit.MILLISECONDS)), true);
+			return new Outcome<>(describe(started.get(waitLimit(), TimeUnit.MILLISECONDS)), true);
 		}
 		catch (TimeoutException ex) {
 			return new Outcome<>(worker(index), false);

@@ -1,11 +1,13 @@
 package io.cfork.actuate;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 import io.cfork.actuate.CforkEndpoint.Outcome;
+import io.cfork.ReloadInProgressException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -76,11 +78,10 @@ public class CforkEndpointWebExtension {
 	}
 
 	/**
-	 * Restarts a worker gracefully and answers once the new worker is forked.
+	 * Restarts a worker gracefully: a replacement of its slot, under way when this answers.
 	 * @param index the slot index
-	 * @return the restarted worker; 202 with the worker as it is if the old process has not exited
-	 * in time; 404 for an unknown index; 400 for one that is not a number; 409 if the pool is not
-	 * running
+	 * @return 202 with the slot and its {@code next}; 404 for an unknown index; 400 for one that is
+	 * not a number; 409 if the slot is being replaced already or the pool is not running
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Object> restart(@Selector String index) {
@@ -91,7 +92,7 @@ public class CforkEndpointWebExtension {
 				return restarted.done() ? new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND)
 						: new WebEndpointResponse<>(OperationResponseBody.of(Map.of()), 202);
 			}
-			return new WebEndpointResponse<>(worker, restarted.done() ? WebEndpointResponse.STATUS_OK : 202);
+			return new WebEndpointResponse<>(worker, 202);
 		}));
 	}
 
@@ -104,7 +105,20 @@ public class CforkEndpointWebExtension {
 	 * running
 	 */
 	@WriteOperation
-	public WebEndpointResponse<Object> scale(@Nullable String count, SecurityContext securityContext) {
+	public WebEndpointResponse<Object> scale(@Nullable String count, @Nullable String reload,
+			SecurityContext securityContext) {
+		boolean shown = this.showValues.isShown(securityContext, this.roles);
+		if (reload != null) {
+			if (count != null) {
+				return error(WebEndpointResponse.STATUS_BAD_REQUEST,
+						"POST either {\"count\": N} to scale or {\"reload\": true} to reload, not both");
+			}
+			if (!"true".equals(reload.strip())) {
+				return error(WebEndpointResponse.STATUS_BAD_REQUEST,
+						"reload must be true: POST {\"reload\": true}, was '" + reload + "'");
+			}
+			return answer(() -> new WebEndpointResponse<>(this.delegate.reload(shown), 202));
+		}
 		if (count == null || count.isBlank()) {
 			return error(WebEndpointResponse.STATUS_BAD_REQUEST, COUNT_REQUIRED);
 		}
@@ -113,7 +127,6 @@ public class CforkEndpointWebExtension {
 			return error(WebEndpointResponse.STATUS_BAD_REQUEST,
 					"count must be a whole number: POST {\"count\": N} with N >= 1, was '" + count + "'");
 		}
-		boolean shown = this.showValues.isShown(securityContext, this.roles);
 		return answer(() -> {
 			Outcome<PoolDescriptor> scaled = this.delegate.scaleAndWait(workers, shown);
 			return new WebEndpointResponse<>(scaled.body(), scaled.done() ? WebEndpointResponse.STATUS_OK : 202);
@@ -144,6 +157,12 @@ public class CforkEndpointWebExtension {
 		}
 		catch (IllegalArgumentException ex) {
 			return error(WebEndpointResponse.STATUS_BAD_REQUEST, ex.getMessage());
+		}
+		catch (ReloadInProgressException ex) {
+			Map<String, Object> body = new LinkedHashMap<>();
+			body.put("error", String.valueOf(ex.getMessage()));
+			body.put("reload", (ex.getReload() != null) ? PoolDescriptor.Reload.of(ex.getReload()) : null);
+			return new WebEndpointResponse<>(OperationResponseBody.of(body), 409);
 		}
 		catch (IllegalStateException ex) {
 			return error(409, ex.getMessage());

@@ -1,12 +1,14 @@
 package io.cfork.actuate;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.cfork.ForkCause;
 import io.cfork.ReforkLimitReached;
+import io.cfork.ReloadSnapshot;
 import io.cfork.WorkerExited;
 import io.cfork.WorkerForked;
 import io.cfork.WorkerCheckFailed;
@@ -36,6 +38,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <li>{@code cfork.refork.latency}: timer, from a worker's exit being seen to its replacement
  * having started, less any backoff delay;</li>
  * <li>{@code cfork.worker.ready.time}: timer, from a worker's fork to its being ready;</li>
+ * <li>{@code cfork.reloads}: counter, tag {@code outcome} ({@code done}, {@code failed});</li>
  * <li>{@code cfork.worker.probe.failures}: counter, tag {@code probe} ({@code readiness}: not ready
  * in time, {@code liveness}: one failed check).</li>
  * </ul>
@@ -144,6 +147,13 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 		}
 
 		@Override
+		public void reloadFinished(ReloadSnapshot reload) {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				meters.reloads.get(reload.state()).increment();
+			}
+		}
+
+		@Override
 		public void reforkLimitReached(ReforkLimitReached event) {
 			for (Meters meters : CforkMetrics.this.registries.values()) {
 				meters.limitReached.increment();
@@ -172,6 +182,8 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 
 		final Map<WorkerCheckFailed.Check, Counter> checkFailures = new EnumMap<>(WorkerCheckFailed.Check.class);
 
+		final Map<ReloadSnapshot.State, Counter> reloads = new EnumMap<>(ReloadSnapshot.State.class);
+
 		Meters(MeterRegistry registry) {
 			this.registry = registry;
 			for (ForkCause cause : ForkCause.values()) {
@@ -192,6 +204,12 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 			this.readyTime = Timer.builder("cfork.worker.ready.time")
 				.description("From a worker's fork to its being ready")
 				.register(registry);
+			for (ReloadSnapshot.State outcome : List.of(ReloadSnapshot.State.DONE, ReloadSnapshot.State.FAILED)) {
+				this.reloads.put(outcome, Counter.builder("cfork.reloads")
+					.description("Rolling reloads that ended, by outcome")
+					.tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+					.register(registry));
+			}
 			for (WorkerCheckFailed.Check check : WorkerCheckFailed.Check.values()) {
 				this.checkFailures.put(check, Counter.builder("cfork.worker.probe.failures")
 					.description("Failed readiness (not ready in time) and liveness checks of workers")

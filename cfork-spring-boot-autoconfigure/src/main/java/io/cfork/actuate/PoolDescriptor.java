@@ -12,6 +12,7 @@ import io.cfork.ListenAddress;
 import io.cfork.PoolOptions;
 import io.cfork.PoolSnapshot;
 import io.cfork.PoolStatus;
+import io.cfork.ReloadSnapshot;
 import io.cfork.WorkerExit;
 import io.cfork.WorkerSnapshot;
 import io.cfork.WorkerState;
@@ -36,12 +37,13 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param command the workers' command line, its arguments masked unless values are shown
  * @param env the extra environment for workers, its values masked unless values are shown
  * @param listen the addresses the master listens on for its workers ({@code *:3001})
+ * @param reload the latest rolling reload, or {@code null} before the first
  * @param workers the slots
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record PoolDescriptor(PoolStatus status, int desired, int alive, int ready, long reforks, Limit limit,
-		List<String> command, Map<String, String> env, List<String> listen, List<Worker> workers)
-		implements OperationResponseBody {
+		List<String> command, Map<String, String> env, List<String> listen, @Nullable Reload reload,
+		List<Worker> workers) implements OperationResponseBody {
 
 	static final String MASK = "******";
 
@@ -55,7 +57,8 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 		env.forEach((name, value) -> shownEnv.put(name, showValues ? value : MASK));
 		return new PoolDescriptor(pool.status(), pool.desired(), pool.alive(), pool.ready(), pool.reforks(),
 				new Limit(pool.limit().limit(), pool.limit().duration().toString(), pool.limit().reached()), command,
-				shownEnv, options.listen().stream().map(ListenAddress::toString).toList(), pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
+				shownEnv, options.listen().stream().map(ListenAddress::toString).toList(),
+				(pool.reload() != null) ? Reload.of(pool.reload()) : null, pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
 	}
 
 	/**
@@ -84,11 +87,13 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 * @param crashLoop whether the slot's last 3 or more processes in a row died before they were
 	 * ready
 	 * @param probeFailures consecutive failed liveness checks of the slot's process
+	 * @param generation the workers' generation of the slot's process (0 before the first reload)
+	 * @param next the replacement starting beside it, or {@code null}
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
 			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop,
-			int probeFailures) implements OperationResponseBody {
+			int probeFailures, long generation, @Nullable Next next) implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
@@ -97,7 +102,8 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 					(worker.startedAt() != null) ? worker.startedAt().toString() : null,
 					(worker.readyAt() != null) ? worker.readyAt().toString() : null,
 					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
-					(exit != null) ? Exit.of(exit) : null, worker.crashLoop(), worker.probeFailures());
+					(exit != null) ? Exit.of(exit) : null, worker.crashLoop(), worker.probeFailures(),
+					worker.generation(), (worker.next() != null) ? Next.of(worker.next()) : null);
 		}
 
 	}
@@ -119,6 +125,46 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 		static Exit of(WorkerExit exit) {
 			return new Exit(exit.code(), exit.signal(), exit.unexpected(), exit.at().toString(), exit.error(),
 					exit.reason());
+		}
+
+	}
+
+	/**
+	 * A replacement starting beside a slot's worker.
+	 *
+	 * @param id its fork id
+	 * @param pid its process id
+	 * @param state its state
+	 * @param generation its generation
+	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	public record Next(long id, @Nullable Long pid, WorkerState state, long generation) {
+
+		static Next of(WorkerSnapshot.Next next) {
+			return new Next(next.id(), next.pid(), next.state(), next.generation());
+		}
+
+	}
+
+	/**
+	 * A rolling reload.
+	 *
+	 * @param generation the generation it brings
+	 * @param state {@code IN_PROGRESS}, {@code DONE} or {@code FAILED}
+	 * @param replaced how many slots were replaced
+	 * @param total how many it replaces
+	 * @param startedAt when it started
+	 * @param finishedAt when it ended
+	 * @param reason why it failed
+	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	public record Reload(long generation, ReloadSnapshot.State state, int replaced, int total, String startedAt,
+			@Nullable String finishedAt, @Nullable String reason) {
+
+		static Reload of(ReloadSnapshot reload) {
+			return new Reload(reload.generation(), reload.state(), reload.replaced(), reload.total(),
+					reload.startedAt().toString(), (reload.finishedAt() != null) ? reload.finishedAt().toString() : null,
+					reload.reason());
 		}
 
 	}

@@ -1,11 +1,14 @@
 package io.cfork.autoconfigure;
 
 import io.cfork.ReforkLimitReached;
+import io.cfork.ReloadSnapshot;
 import io.cfork.WorkerExited;
 import io.cfork.WorkerForked;
 import io.cfork.WorkerPoolListener;
 import io.cfork.WorkerPoolManager;
 import io.cfork.event.ReforkLimitReachedEvent;
+import io.cfork.event.ReloadFinishedEvent;
+import io.cfork.event.ReloadStartedEvent;
 import io.cfork.event.WorkerExitedEvent;
 import io.cfork.event.WorkerForkedEvent;
 
@@ -34,6 +37,16 @@ class CforkEventPublisher implements WorkerPoolListener {
 	@Override
 	public void workerExited(WorkerExited event) {
 		this.publisher.publishEvent(new WorkerExitedEvent(this.pool, event));
+	}
+
+	@Override
+	public void reloadStarted(ReloadSnapshot reload) {
+		this.publisher.publishEvent(new ReloadStartedEvent(this.pool, reload));
+	}
+
+	@Override
+	public void reloadFinished(ReloadSnapshot reload) {
+		this.publisher.publishEvent(new ReloadFinishedEvent(this.pool, reload));
 	}
 
 	@Override

@@ -59,7 +59,7 @@ class CforkEndpointCrashLoopWebTests {
 
 		// A restart clears the limit: the worker is forked again, crashes again, and the pool gives
 		// up a second time after three more reforks.
-		assertThat(actuator.post("/actuator/cfork/0", "").statusCode()).isEqualTo(200);
+		assertThat(actuator.post("/actuator/cfork/0", "").statusCode()).isEqualTo(202);
 		await().atMost(Duration.ofSeconds(20))
 			.until(() -> actuator.get("/actuator/prometheus").body().contains("cfork_refork_limit_reached_total 2.0"));
 		assertThat(actuator.get("/actuator/prometheus").body()).contains(

@@ -91,10 +91,14 @@ class CforkEndpointJmxTests {
 			WorkerPoolManager pool = context.getBean(WorkerPoolManager.class);
 			assertThat(operations()).containsOnly("pool", "worker", "restart", "scale");
 			long pid = pool.snapshot().worker(0).orElseThrow().pid();
-			Map<String, Object> restarted = invoke("restart", 0);
-			assertThat(((Number) restarted.get("pid")).longValue()).isNotEqualTo(pid);
-			assertThat((Map<String, Object>) restarted.get("lastExit")).containsEntry("signal", "SIGTERM")
-				.containsEntry("unexpected", false);
+			// The restart answers at once: the replacement takes over once ready, then the old one stops.
+			assertThat(invoke("restart", 0)).containsEntry("index", 0);
+			await().atMost(Duration.ofSeconds(20)).until(() -> pool.snapshot().worker(0).orElseThrow().pid() != pid
+					&& ProcessHandle.of(pid).isEmpty() && pool.snapshot().worker(0).orElseThrow().lastExit() != null);
+			assertThat(pool.snapshot().worker(0).orElseThrow().lastExit()).satisfies((exit) -> {
+				assertThat(exit.signal()).isEqualTo("SIGTERM");
+				assertThat(exit.unexpected()).isFalse();
+			});
 			assertThat(invoke("scale", 3)).containsEntry("desired", 3);
 			await().atMost(Duration.ofSeconds(20)).until(() -> pool.snapshot().alive() == 3);
 		});

@@ -73,12 +73,14 @@ class CforkEndpointTests {
 		this.pool.start();
 		CforkEndpoint endpoint = new CforkEndpoint(this.pool, Show.NEVER);
 		long pid = this.pool.snapshot().worker(0).orElseThrow().pid();
-		PoolDescriptor.Worker restarted = endpoint.restart(0);
-		assertThat(restarted).isNotNull();
-		assertThat(restarted.pid()).isNotNull().isNotEqualTo(pid);
-		assertThat(restarted.lastExit()).isNotNull();
-		assertThat(restarted.lastExit().signal()).isEqualTo("SIGTERM");
-		assertThat(restarted.lastExit().unexpected()).isFalse();
+		PoolDescriptor.Worker restarting = endpoint.restart(0);
+		assertThat(restarting).isNotNull();
+		assertThat(restarting.index()).isZero();
+		await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.worker(0).pid() != pid
+				&& ProcessHandle.of(pid).isEmpty() && endpoint.worker(0).lastExit() != null);
+		assertThat(endpoint.worker(0).lastExit().signal()).isEqualTo("SIGTERM");
+		assertThat(endpoint.worker(0).lastExit().unexpected()).isFalse();
+		assertThat(endpoint.worker(0).next()).isNull();
 		assertThat(endpoint.restart(5)).isNull();
 	}
 

@@ -51,7 +51,7 @@ class CforkEndpointWebExtensionTests {
 		assertThat(extension(Show.NEVER, Set.of()).pool(user("ops", "OPS")).command()).containsExactly("sleep",
 				"******");
 		assertThat(extension(Show.ALWAYS, Set.of("OPS")).pool(ANONYMOUS).command()).containsExactly("sleep", "3600");
-		WebEndpointResponse<Object> scaled = extension(Show.WHEN_AUTHORIZED, Set.of("OPS")).scale("2",
+		WebEndpointResponse<Object> scaled = extension(Show.WHEN_AUTHORIZED, Set.of("OPS")).scale("2", null,
 				user("ops", "OPS"));
 		assertThat(((PoolDescriptor) scaled.getBody()).env()).containsEntry("API_TOKEN", "s3cr3t");
 	}
@@ -74,8 +74,9 @@ class CforkEndpointWebExtensionTests {
 		CforkEndpointWebExtension extension = extension(Show.NEVER, Set.of());
 		long pid = this.pool.snapshot().worker(0).orElseThrow().pid();
 		WebEndpointResponse<Object> restarted = extension.restart("0");
-		assertThat(restarted.getStatus()).isEqualTo(200);
-		assertThat(((PoolDescriptor.Worker) restarted.getBody()).pid()).isNotEqualTo(pid);
+		assertThat(restarted.getStatus()).isEqualTo(202);
+		assertThat(((PoolDescriptor.Worker) restarted.getBody()).index()).isZero();
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.pool.snapshot().worker(0).orElseThrow().pid() != pid);
 		assertThat(extension.restart("9").getStatus()).isEqualTo(404);
 		assertError(extension.restart("first"), 400, "index must be a worker's slot index, a whole number, "
 				+ "was 'first'");
@@ -84,7 +85,7 @@ class CforkEndpointWebExtensionTests {
 	@Test
 	void scalesThePool() {
 		this.pool.start();
-		WebEndpointResponse<Object> scaled = extension(Show.NEVER, Set.of()).scale("3", ANONYMOUS);
+		WebEndpointResponse<Object> scaled = extension(Show.NEVER, Set.of()).scale("3", null, ANONYMOUS);
 		assertThat(scaled.getStatus()).isEqualTo(200);
 		assertThat(((PoolDescriptor) scaled.getBody()).desired()).isEqualTo(3);
 	}
@@ -93,14 +94,14 @@ class CforkEndpointWebExtensionTests {
 	void refusesEveryBadCountWithTheReason() {
 		this.pool.start();
 		CforkEndpointWebExtension extension = extension(Show.NEVER, Set.of());
-		assertError(extension.scale(null, ANONYMOUS), 400, "count is required: POST {\"count\": N} with N >= 1");
-		assertError(extension.scale(" ", ANONYMOUS), 400, "count is required: POST {\"count\": N} with N >= 1");
-		assertError(extension.scale("many", ANONYMOUS), 400,
+		assertError(extension.scale(null, null, ANONYMOUS), 400, "count is required: POST {\"count\": N} with N >= 1");
+		assertError(extension.scale(" ", null, ANONYMOUS), 400, "count is required: POST {\"count\": N} with N >= 1");
+		assertError(extension.scale("many", null, ANONYMOUS), 400,
 				"count must be a whole number: POST {\"count\": N} with N >= 1, was 'many'");
-		assertError(extension.scale("2.5", ANONYMOUS), 400,
+		assertError(extension.scale("2.5", null, ANONYMOUS), 400,
 				"count must be a whole number: POST {\"count\": N} with N >= 1, was '2.5'");
-		assertError(extension.scale("0", ANONYMOUS), 400, "count must be at least 1, was 0");
-		assertError(extension.scale("-3", ANONYMOUS), 400, "count must be at least 1, was -3");
+		assertError(extension.scale("0", null, ANONYMOUS), 400, "count must be at least 1, was 0");
+		assertError(extension.scale("-3", null, ANONYMOUS), 400, "count must be at least 1, was -3");
 		assertThat(this.pool.snapshot().desired()).isEqualTo(2);
 	}
 
@@ -111,7 +112,7 @@ class CforkEndpointWebExtensionTests {
 		this.pool.start();
 		this.pool.stop();
 		assertError(extension.restart("0"), 409, "The worker pool is not running (STOPPED)");
-		assertError(extension.scale("3", ANONYMOUS), 409, "The worker pool is not running (STOPPED)");
+		assertError(extension.scale("3", null, ANONYMOUS), 409, "The worker pool is not running (STOPPED)");
 		assertThat(extension.pool(ANONYMOUS).status()).hasToString("STOPPED");
 	}
 

@@ -106,14 +106,17 @@ class CforkEndpointWebTests {
 		long reforks = this.pool.snapshot().reforks();
 		long pid = this.actuator.json("/actuator/cfork/0").read("$.pid", Long.class);
 		HttpResponse<String> response = this.actuator.post("/actuator/cfork/0", "");
-		assertThat(response.statusCode()).isEqualTo(200);
-		DocumentContext restarted = com.jayway.jsonpath.JsonPath.parse(response.body());
-		assertThat(restarted.read("$.index", Integer.class)).isZero();
-		assertThat(restarted.read("$.pid", Long.class)).isNotEqualTo(pid);
+		// 202 at once; start-first, the replacement takes over once ready, then the old one stops.
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(com.jayway.jsonpath.JsonPath.parse(response.body()).read("$.index", Integer.class)).isZero();
+		await().atMost(Duration.ofSeconds(20)).until(() -> ProcessHandle.of(pid).isEmpty()
+				&& this.actuator.json("/actuator/cfork/0").read("$.pid", Long.class) != pid);
+		DocumentContext restarted = this.actuator.json("/actuator/cfork/0");
+		assertThat(restarted.read("$.next", Map.class)).isNull();
 		assertThat(restarted.read("$.lastExit", Map.class)).containsEntry("code", 143)
 			.containsEntry("signal", "SIGTERM")
-			.containsEntry("unexpected", false);
-		assertThat(ProcessHandle.of(pid)).isEmpty();
+			.containsEntry("unexpected", false)
+			.containsEntry("reason", "replaced");
 		assertThat(this.pool.snapshot().reforks()).as("a restart is not a refork").isEqualTo(reforks);
 		assertThat(metric("cfork.worker.forks?tag=cause:restart", "COUNT")).isEqualTo(restarts + 1);
 		assertThat(this.actuator.post("/actuator/cfork/9", "").statusCode()).isEqualTo(404);

@@ -100,7 +100,8 @@ class CforkHealthIndicatorTests {
 		int alive = (int) slots.stream().filter(WorkerSnapshot::isAlive).count();
 		int ready = (int) slots.stream().filter((worker) -> worker.state() == WorkerState.RUNNING).count();
 		PoolSnapshot pool = new PoolSnapshot(status, desired, alive, ready, reforks,
-				new PoolSnapshot.Limit(3, Duration.ofMinutes(1), status == PoolStatus.GAVE_UP), List.of("sh"), slots);
+				new PoolSnapshot.Limit(3, Duration.ofMinutes(1), status == PoolStatus.GAVE_UP), List.of("sh"), slots,
+				null);
 		return new CforkHealthIndicator(() -> pool).health();
 	}
 
@@ -110,7 +111,7 @@ class CforkHealthIndicatorTests {
 
 	private static WorkerSnapshot slot(int index, WorkerState state, Long pid, boolean crashLoop) {
 		return new WorkerSnapshot(index, index + 1, pid, state, NOW, (state == WorkerState.RUNNING) ? NOW : null, 1,
-				(pid != null) ? null : CRASHED, crashLoop, 0);
+				(pid != null) ? null : CRASHED, crashLoop, 0, 0, null);
 	}
 
 }
