@@ -1,6 +1,8 @@
 package io.cfork;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -25,6 +27,11 @@ final class ProcFs {
 	static final long TICKS_PER_SECOND = 100;
 
 	private static final long NANOS_PER_TICK = 1_000_000_000L / TICKS_PER_SECOND;
+
+	/** The auxiliary vector's entry for the page size. */
+	private static final long AT_PAGESZ = 6;
+
+	private static final long DEFAULT_PAGE_SIZE = 4096;
 
 	/** The boot clock in ticks at {@link #baseNanos}, to turn {@code System.nanoTime()} into ticks. */
 	private static final long baseTicks = uptimeTicks();
@@ -126,6 +133,84 @@ final class ProcFs {
 	 * @param startTicks when the process started, in ticks since boot
 	 */
 	record Stat(char state, long session, long startTicks) {
+	}
+
+
+	/**
+	 * A process's session, state, start time and CPU time, from {@code /proc/<pid>/stat}: what the
+	 * resource sampler needs.
+	 * @param pid the process
+	 * @return what it says, or {@code null} if the process is gone
+	 */
+	static @Nullable Usage usage(long pid) {
+		try {
+			String stat = new String(Files.readAllBytes(PROC.resolve(pid + "/stat")), StandardCharsets.US_ASCII);
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 21);
+			// utime, stime, cutime, cstime: its own CPU time and that of the children it reaped.
+			long cpuTicks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+					+ Long.parseLong(fields[14]);
+			return new Usage(fields[0].charAt(0), Long.parseLong(fields[3]), Long.parseLong(fields[19]), cpuTicks);
+		}
+		catch (IOException | RuntimeException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * A process's resident set, in pages, from {@code /proc/<pid>/statm}.
+	 * @param pid the process
+	 * @return the pages, or {@code -1} if the process is gone
+	 */
+	static long residentPages(long pid) {
+		try {
+			String statm = new String(Files.readAllBytes(PROC.resolve(pid + "/statm")), StandardCharsets.US_ASCII);
+			int start = statm.indexOf(' ') + 1;
+			int end = statm.indexOf(' ', start);
+			return Long.parseLong(statm.substring(start, (end > 0) ? end : statm.length()).trim());
+		}
+		catch (IOException | RuntimeException ex) {
+			return -1;
+		}
+	}
+
+	/**
+	 * The size of a page of {@code /proc/<pid>/statm}: the kernel's {@code AT_PAGESZ}, as it gave it
+	 * to this process in {@code /proc/self/auxv} (the JDK has no public API for it).
+	 * @return the page size in bytes; 4096 if it cannot be read
+	 */
+	static long pageSize() {
+		try {
+			ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(PROC.resolve("self/auxv")))
+				.order(ByteOrder.nativeOrder());
+			boolean wide = !"32".equals(System.getProperty("sun.arch.data.model"));
+			int entry = wide ? 16 : 8;
+			while (auxv.remaining() >= entry) {
+				long type = wide ? auxv.getLong() : auxv.getInt();
+				long value = wide ? auxv.getLong() : Integer.toUnsignedLong(auxv.getInt());
+				if (type == AT_PAGESZ && value >= 1024 && Long.bitCount(value) == 1) {
+					return value;
+				}
+				if (type == 0) {
+					break;
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// Not readable: the page size of every common Linux architecture.
+		}
+		return DEFAULT_PAGE_SIZE;
+	}
+
+	/**
+	 * What {@code /proc/<pid>/stat} says of a process's resources.
+	 *
+	 * @param state the state letter ({@code Z}: a zombie)
+	 * @param session the session id
+	 * @param startTicks when the process started, in ticks since boot
+	 * @param cpuTicks the CPU time it used, user and system, with that of the children it reaped,
+	 * in ticks ({@link #TICKS_PER_SECOND})
+	 */
+	record Usage(char state, long session, long startTicks, long cpuTicks) {
 	}
 
 }

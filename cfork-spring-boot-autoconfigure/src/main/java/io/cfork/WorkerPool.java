@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * It is the one class that changes the pool's state, which is why it is not split further.
  */
 final class WorkerPool {
+
+	/** Samples in a row above {@code max-memory} after which a worker is recycled. */
+	static final int MEMORY_SAMPLES = 2;
 
 	private final PoolOptions options;
 
@@ -44,6 +48,9 @@ final class WorkerPool {
 	private final @Nullable LeftoverReaper reaper;
 
 	private final @Nullable PoolWatchdog watchdog;
+
+	/** Samples the workers' CPU and memory; {@code null} where there is no {@code /proc}. */
+	private final @Nullable ResourceSampler sampler;
 
 	private Phase phase = Phase.RUNNING;
 
@@ -76,6 +83,8 @@ final class WorkerPool {
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
 		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, threadName + "-log");
+		this.sampler = procFs ? new ResourceSampler(options.resourceInterval(), () -> this.published,
+				(samples) -> execute(() -> sampled(samples)), threadName + "-resources") : null;
 	}
 
 	/**
@@ -143,6 +152,9 @@ final class WorkerPool {
 	 * carries the pool's mark), the watchdog and the log's writer, once the pool stopped.
 	 */
 	void close() {
+		if (this.sampler != null) {
+			this.sampler.close();
+		}
 		this.supervisor.shutdown();
 		this.launcher.close();
 		if (this.reaper != null) {
@@ -181,6 +193,7 @@ final class WorkerPool {
 		}
 		long now = System.nanoTime();
 		slot.started(id, process, now, this.clock.instant());
+		scheduleRecycle(slot, id);
 		Duration minUptime = this.options.minUptime();
 		if (minUptime.isZero()) {
 			slot.ready(this.clock.instant());
@@ -409,6 +422,67 @@ final class WorkerPool {
 		if (done != null) {
 			this.supervisor.afterPublish(() -> done.complete(null));
 		}
+	}
+
+	// ---- Resources --------------------------------------------------------------------
+
+	/**
+	 * Stores a round of samples on the slots, and recycles each worker that the last
+	 * {@value #MEMORY_SAMPLES} samples in a row saw above {@code max-memory}. A sample of a process
+	 * the slot no longer holds is dropped.
+	 */
+	private void sampled(List<ResourceSampler.Sample> samples) {
+		Long maxMemory = this.options.maxMemory();
+		for (ResourceSampler.Sample sample : samples) {
+			Slot slot = this.slots.get(sample.index());
+			if (slot == null || slot.id() != sample.id() || !slot.isAlive()) {
+				continue;
+			}
+			int over = slot.sampled(sample.cpu(), sample.memory(), maxMemory != null && sample.memory() > maxMemory);
+			if (over >= MEMORY_SAMPLES && recyclable(slot)) {
+				recycle(slot, WorkerRecycled.Reason.MEMORY, sample.memory());
+			}
+		}
+		this.report.sampled();
+	}
+
+	/**
+	 * Schedules the recycle of a slot's new process after {@code max-lifetime} plus a random part
+	 * of the jitter, if there is a max lifetime.
+	 */
+	private void scheduleRecycle(Slot slot, long id) {
+		Duration lifetime = this.options.maxLifetime();
+		Duration jitter = this.options.maxLifetimeJitter();
+		if (lifetime == null || jitter == null) {
+			return;
+		}
+		Duration after = lifetime.plusNanos(ThreadLocalRandom.current().nextLong(jitter.toNanos() + 1));
+		slot.setRecycleTimer(this.supervisor.schedule(() -> {
+			if (slot.id() == id && recyclable(slot)) {
+				recycle(slot, WorkerRecycled.Reason.LIFETIME, null);
+			}
+		}, after));
+	}
+
+	/**
+	 * Whether a slot's process may be recycled: it is alive and the pool has not asked it to stop.
+	 */
+	private boolean recyclable(Slot slot) {
+		return this.phase == Phase.RUNNING && (slot.is(SlotState.STARTING) || slot.is(SlotState.RUNNING));
+	}
+
+	/**
+	 * Recycles a slot's process, stop-first: SIGTERM, SIGKILL after the shutdown timeout, then a
+	 * fork. Its exit is expected: not counted against the refork limit, not backed off.
+	 */
+	private void recycle(Slot slot, WorkerRecycled.Reason reason, @Nullable Long memory) {
+		WorkerProcess process = slot.process();
+		if (process == null) {
+			return;
+		}
+		Duration lifetime = Duration.ofNanos(Math.max(0, System.nanoTime() - slot.startNanos()));
+		terminate(slot, SlotState.RESTARTING, ForkCause.RECYCLE, reason.option());
+		this.report.recycling(new WorkerRecycled(slot.snapshot(), process.pid(), reason, memory, lifetime));
 	}
 
 	// ---- Snapshots --------------------------------------------------------------------

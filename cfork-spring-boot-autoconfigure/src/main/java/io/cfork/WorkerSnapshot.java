@@ -20,9 +20,15 @@ import org.jspecify.annotations.Nullable;
  * @param lastExit how the slot's previous process ended, or {@code null} if none did
  * @param crashLoop whether the slot is crash-looping: its last {@value #CRASH_LOOP_DEATHS} or more
  * processes in a row died before they were ready
+ * @param cpu the CPU the process and its session used over the last sampling interval, in percent
+ * of one core (above 100 when it used several), or {@code null} before the first sample, while no
+ * process is alive, or where {@code /proc} is missing
+ * @param memory the resident set of the process and its session, in bytes, or {@code null} as for
+ * {@code cpu}
  */
 public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
-		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop) {
+		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop, @Nullable Double cpu,
+		@Nullable Long memory) {
 
 	/** Consecutive deaths before ready after which a slot is crash-looping. */
 	public static final int CRASH_LOOP_DEATHS = 3;
