@@ -34,10 +34,15 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param command the workers' command line, its arguments masked unless values are shown
  * @param env the extra environment for workers, its values masked unless values are shown
  * @param workers the slots
+ * @param cpu the CPU all workers used over the last sampling interval, with their sessions, in
+ * percent of one core, or {@code null} when none was sampled (or there is no {@code /proc})
+ * @param memory the resident set of all workers with their sessions, in bytes, or {@code null}
+ * as for {@code cpu}
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record PoolDescriptor(PoolStatus status, int desired, int alive, int ready, long reforks, Limit limit,
-		List<String> command, Map<String, String> env, List<Worker> workers) implements OperationResponseBody {
+		List<String> command, Map<String, String> env, List<Worker> workers, @Nullable Double cpu,
+		@Nullable Long memory) implements OperationResponseBody {
 
 	static final String MASK = "******";
 
@@ -50,7 +55,15 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 		env.forEach((name, value) -> shownEnv.put(name, showValues ? value : MASK));
 		return new PoolDescriptor(pool.status(), pool.desired(), pool.alive(), pool.ready(), pool.reforks(),
 				new Limit(pool.limit().limit(), pool.limit().duration().toString(), pool.limit().reached()), command,
-				shownEnv, pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
+				shownEnv, pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList(), percent(pool.cpu()),
+				pool.memory());
+	}
+
+	/**
+	 * A CPU percentage to one decimal: finer is noise at a sampling interval of seconds.
+	 */
+	static @Nullable Double percent(@Nullable Double cpu) {
+		return (cpu != null) ? Math.round(cpu * 10) / 10.0 : null;
 	}
 
 	/**
@@ -78,11 +91,16 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 * @param lastExit how the slot's previous process ended, or {@code null}
 	 * @param crashLoop whether the slot's last 3 or more processes in a row died before they were
 	 * ready
+	 * @param cpu the CPU the worker and its session used over the last sampling interval, in percent
+	 * of one core, or {@code null} before its first sample, when no process is alive, or without
+	 * {@code /proc}
+	 * @param memory the resident set of the worker and its session, in bytes, or {@code null} as for
+	 * {@code cpu}
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
-			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop)
-			implements OperationResponseBody {
+			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop,
+			@Nullable Double cpu, @Nullable Long memory) implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
@@ -91,7 +109,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 					(worker.startedAt() != null) ? worker.startedAt().toString() : null,
 					(worker.readyAt() != null) ? worker.readyAt().toString() : null,
 					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
-					(exit != null) ? Exit.of(exit) : null, worker.crashLoop());
+					(exit != null) ? Exit.of(exit) : null, worker.crashLoop(), percent(worker.cpu()), worker.memory());
 		}
 
 	}

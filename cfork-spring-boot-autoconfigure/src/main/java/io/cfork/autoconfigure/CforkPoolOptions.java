@@ -34,6 +34,10 @@ final class CforkPoolOptions {
 					: WorkerOutput.toLog(level(properties.getLog().getStdoutLevel()),
 							level(properties.getLog().getStderrLevel())))
 			.shutdownTimeout(properties.getShutdownTimeout())
+			.resourceInterval(properties.getResources().getInterval())
+			.maxMemory((properties.getMaxMemory() != null) ? properties.getMaxMemory().toBytes() : null)
+			.maxLifetime(properties.getMaxLifetime())
+			.maxLifetimeJitter(properties.getMaxLifetimeJitter())
 			.classLoader(classLoader);
 		if (properties.getCount() != null) {
 			builder.count(properties.getCount());

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.logging.LogLevel;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the worker pool ({@code cfork.*}).
@@ -93,6 +94,26 @@ public class CforkProperties {
 	 * with SIGKILL.
 	 */
 	private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+	private final Resources resources = new Resources();
+
+	/**
+	 * Resident set above which a worker, with the processes of its session, is recycled once two
+	 * samples in a row saw it above: stopped (SIGTERM, SIGKILL after 'cfork.shutdown-timeout'),
+	 * then forked again. Needs /proc (Linux).
+	 */
+	private @Nullable DataSize maxMemory;
+
+	/**
+	 * Lifetime after which each worker is recycled: stopped, then forked again. Needs /proc (Linux).
+	 */
+	private @Nullable Duration maxLifetime;
+
+	/**
+	 * Most that each worker's 'cfork.max-lifetime' is lengthened by, at random, so that workers are
+	 * not all recycled at once. Defaults to 10% of 'cfork.max-lifetime'.
+	 */
+	private @Nullable Duration maxLifetimeJitter;
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -210,6 +231,34 @@ public class CforkProperties {
 		this.shutdownTimeout = shutdownTimeout;
 	}
 
+	public Resources getResources() {
+		return this.resources;
+	}
+
+	public @Nullable DataSize getMaxMemory() {
+		return this.maxMemory;
+	}
+
+	public void setMaxMemory(@Nullable DataSize maxMemory) {
+		this.maxMemory = maxMemory;
+	}
+
+	public @Nullable Duration getMaxLifetime() {
+		return this.maxLifetime;
+	}
+
+	public void setMaxLifetime(@Nullable Duration maxLifetime) {
+		this.maxLifetime = maxLifetime;
+	}
+
+	public @Nullable Duration getMaxLifetimeJitter() {
+		return this.maxLifetimeJitter;
+	}
+
+	public void setMaxLifetimeJitter(@Nullable Duration maxLifetimeJitter) {
+		this.maxLifetimeJitter = maxLifetimeJitter;
+	}
+
 	/**
 	 * Java workers: a main class run in a child JVM.
 	 */
@@ -319,6 +368,27 @@ public class CforkProperties {
 
 		public void setMax(Duration max) {
 			this.max = max;
+		}
+
+	}
+
+	/**
+	 * Sampling of what each worker costs: CPU and memory, from /proc (Linux).
+	 */
+	public static class Resources {
+
+		/**
+		 * Time between two samples of every worker's CPU and memory, taken on one thread for the
+		 * whole pool.
+		 */
+		private Duration interval = Duration.ofSeconds(5);
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
 		}
 
 	}

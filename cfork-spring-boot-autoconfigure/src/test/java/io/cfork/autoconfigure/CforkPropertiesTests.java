@@ -21,7 +21,8 @@ class CforkPropertiesTests {
 			"cfork.java.main-class", "cfork.java.class-path", "cfork.java.jvm-args", "cfork.count", "cfork.refork",
 			"cfork.stop-exit-codes", "cfork.limit", "cfork.duration", "cfork.backoff.initial", "cfork.backoff.max",
 			"cfork.min-uptime", "cfork.env", "cfork.working-directory", "cfork.silent", "cfork.shutdown-timeout",
-			"cfork.log.stdout-level", "cfork.log.stderr-level");
+			"cfork.log.stdout-level", "cfork.log.stderr-level", "cfork.resources.interval", "cfork.max-memory",
+			"cfork.max-lifetime", "cfork.max-lifetime-jitter");
 
 	@Test
 	void everyPropertyOfTheContractHasMetadataWithADescription() throws Exception {
@@ -49,7 +50,8 @@ class CforkPropertiesTests {
 			.containsEntry("cfork.silent", false)
 			.containsEntry("cfork.shutdown-timeout", "10s")
 			.containsEntry("cfork.log.stdout-level", "info")
-			.containsEntry("cfork.log.stderr-level", "warn");
+			.containsEntry("cfork.log.stderr-level", "warn")
+			.containsEntry("cfork.resources.interval", "5s");
 	}
 
 	private static List<Map<String, Object>> metadata() throws Exception {
