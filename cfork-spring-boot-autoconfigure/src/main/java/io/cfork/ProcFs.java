@@ -135,44 +135,6 @@ final class ProcFs {
 	record Stat(char state, long session, long startTicks) {
 	}
 
-
-	/**
-	 * A process's session, state, start time and CPU time, from {@code /proc/<pid>/stat}: what the
-	 * resource sampler needs.
-	 * @param pid the process
-	 * @return what it says, or {@code null} if the process is gone
-	 */
-	static @Nullable Usage usage(long pid) {
-		try {
-			String stat = new String(Files.readAllBytes(PROC.resolve(pid + "/stat")), StandardCharsets.US_ASCII);
-			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 21);
-			// utime, stime, cutime, cstime: its own CPU time and that of the children it reaped.
-			long cpuTicks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
-					+ Long.parseLong(fields[14]);
-			return new Usage(fields[0].charAt(0), Long.parseLong(fields[3]), Long.parseLong(fields[19]), cpuTicks);
-		}
-		catch (IOException | RuntimeException ex) {
-			return null;
-		}
-	}
-
-	/**
-	 * A process's resident set, in pages, from {@code /proc/<pid>/statm}.
-	 * @param pid the process
-	 * @return the pages, or {@code -1} if the process is gone
-	 */
-	static long residentPages(long pid) {
-		try {
-			String statm = new String(Files.readAllBytes(PROC.resolve(pid + "/statm")), StandardCharsets.US_ASCII);
-			int start = statm.indexOf(' ') + 1;
-			int end = statm.indexOf(' ', start);
-			return Long.parseLong(statm.substring(start, (end > 0) ? end : statm.length()).trim());
-		}
-		catch (IOException | RuntimeException ex) {
-			return -1;
-		}
-	}
-
 	/**
 	 * The size of a page of {@code /proc/<pid>/statm}: the kernel's {@code AT_PAGESZ}, as it gave it
 	 * to this process in {@code /proc/self/auxv} (the JDK has no public API for it).
@@ -199,18 +161,6 @@ final class ProcFs {
 			// Not readable: the page size of every common Linux architecture.
 		}
 		return DEFAULT_PAGE_SIZE;
-	}
-
-	/**
-	 * What {@code /proc/<pid>/stat} says of a process's resources.
-	 *
-	 * @param state the state letter ({@code Z}: a zombie)
-	 * @param session the session id
-	 * @param startTicks when the process started, in ticks since boot
-	 * @param cpuTicks the CPU time it used, user and system, with that of the children it reaped,
-	 * in ticks ({@link #TICKS_PER_SECOND})
-	 */
-	record Usage(char state, long session, long startTicks, long cpuTicks) {
 	}
 
 }

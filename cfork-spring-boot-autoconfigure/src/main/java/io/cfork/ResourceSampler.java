@@ -44,6 +44,8 @@ final class ResourceSampler implements AutoCloseable {
 
 	private final long pageSize = ProcFs.pageSize();
 
+	private final ProcReader proc = new ProcReader();
+
 	private final ScheduledThreadPoolExecutor executor;
 
 	/** The previous sample of each worker, by pid; touched only on the sampler's thread. */
@@ -106,7 +108,7 @@ final class ResourceSampler implements AutoCloseable {
 		}
 		long nanos = System.nanoTime();
 		for (long pid : ProcFs.pids()) {
-			ProcFs.Usage usage = ProcFs.usage(pid);
+			ProcReader.Usage usage = this.proc.usage(pid);
 			Session session = (usage != null) ? sessions.get(usage.session()) : null;
 			if (session == null) {
 				continue;
@@ -116,7 +118,7 @@ final class ResourceSampler implements AutoCloseable {
 				session.startTicks = usage.startTicks();
 			}
 			if (usage.state() != 'Z') {
-				session.pages += Math.max(0, ProcFs.residentPages(pid));
+				session.pages += Math.max(0, this.proc.residentPages(pid));
 			}
 		}
 		Map<Long, Previous> next = new HashMap<>();

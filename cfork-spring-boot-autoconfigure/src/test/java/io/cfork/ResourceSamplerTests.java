@@ -3,6 +3,7 @@ package io.cfork;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -97,6 +98,44 @@ class ResourceSamplerTests {
 		assertThat(ResourceSampler.percent(300, Duration.ofSeconds(1).toNanos())).isEqualTo(300.0);
 		assertThat(ResourceSampler.percent(-3, Duration.ofSeconds(1).toNanos())).isZero();
 		assertThat(ResourceSampler.percent(3, 0)).isZero();
+	}
+
+	@Test
+	void readsStatAndStatmInPlace() throws Exception {
+		// A command name with spaces and parentheses, as /proc/<pid>/stat shows it in parentheses.
+		Path script = Files.createTempFile("sl) (e ", "p");
+		try {
+			Path sleep = List.of(Path.of("/usr/bin/sleep"), Path.of("/bin/sleep"))
+				.stream()
+				.filter(Files::isExecutable)
+				.findFirst()
+				.orElseThrow();
+			Files.copy(sleep, script, StandardCopyOption.REPLACE_EXISTING);
+			script.toFile().setExecutable(true);
+			Process process = new ProcessBuilder(script.toString(), "30").start();
+			await().atMost(WAIT).until(() -> Files.readString(Path.of("/proc/" + process.pid() + "/stat"))
+				.contains("(sl) (e "));
+			try {
+				ProcReader reader = new ProcReader();
+				ProcFs.Stat expected = ProcFs.stat(process.pid());
+				ProcReader.Usage usage = reader.usage(process.pid());
+				assertThat(usage).isNotNull();
+				assertThat(usage.session()).isEqualTo(expected.session());
+				assertThat(usage.startTicks()).isEqualTo(expected.startTicks());
+				assertThat(usage.cpuTicks()).isNotNegative();
+				assertThat(reader.residentPages(process.pid())).isPositive();
+				assertThat(reader.usage(ProcessHandle.current().pid()).cpuTicks()).isPositive();
+			}
+			finally {
+				process.destroyForcibly().waitFor();
+			}
+			ProcReader reader = new ProcReader();
+			assertThat(reader.usage(process.pid())).as("a process that is gone").isNull();
+			assertThat(reader.residentPages(process.pid())).isEqualTo(-1);
+		}
+		finally {
+			Files.delete(script);
+		}
 	}
 
 	@Test
