@@ -64,7 +64,9 @@ class WorkerRecyclingTests {
 			.resourceInterval(Duration.ofMillis(200)));
 		WorkerRecycled recycled = await().atMost(WAIT).until(() -> first(WorkerRecycled.class), (event) -> event != null);
 		assertThat(recycled.reason()).isEqualTo(WorkerRecycled.Reason.MEMORY);
-		assertThat(recycled.memory()).isGreaterThan(50 * MIB);
+		// Two samples above: at 100 MiB/s and 200 ms, about 40 MiB past the limit; 100 MiB is five
+		// intervals of leaking, for a loaded machine.
+		assertThat(recycled.memory()).isGreaterThan(50 * MIB).isLessThan(150 * MIB);
 		assertThat(recycled.worker().state()).isEqualTo(WorkerState.STOPPING);
 		// Stop-first: the leaking process exited before its replacement was forked.
 		WorkerForked replacement = await().atMost(WAIT)
