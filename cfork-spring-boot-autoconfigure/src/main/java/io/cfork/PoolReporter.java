@@ -136,14 +136,19 @@ final class PoolReporter {
 		int index = recycled.worker().index();
 		Long memory = recycled.memory();
 		Long maxMemory = this.options.maxMemory();
+		String next = recycled.wasReady() ? "restarting" : "stopping it: it was never ready, a failed start";
 		if (recycled.reason() == WorkerRecycled.Reason.MEMORY && memory != null && maxMemory != null) {
 			boolean fine = megabytes(memory, 0).equals(megabytes(maxMemory, 0));
-			logger.warn("Worker {} (pid {}) uses {} > {} max-memory; restarting", index, recycled.pid(),
-					megabytes(memory, fine ? 1 : 0), megabytes(maxMemory, fine ? 1 : 0));
+			logger.warn("Worker {} (pid {}) uses {} > {} max-memory; {}", index, recycled.pid(),
+					megabytes(memory, fine ? 1 : 0), megabytes(maxMemory, fine ? 1 : 0), next);
+		}
+		else if (recycled.wasReady()) {
+			logger.info("Worker {} (pid {}) reached {} after {}; {}", index, recycled.pid(),
+					recycled.reason().option(), Durations.format(recycled.lifetime()), next);
 		}
 		else {
-			logger.info("Worker {} (pid {}) reached {} after {}; restarting", index, recycled.pid(),
-					recycled.reason().option(), Durations.format(recycled.lifetime()));
+			logger.warn("Worker {} (pid {}) reached {} after {}; {}", index, recycled.pid(),
+					recycled.reason().option(), Durations.format(recycled.lifetime()), next);
 		}
 		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerRecycled(recycled)));
 	}

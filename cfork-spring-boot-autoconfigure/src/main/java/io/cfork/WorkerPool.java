@@ -473,7 +473,10 @@ final class WorkerPool {
 
 	/**
 	 * Recycles a slot's process, stop-first: SIGTERM, SIGKILL after the shutdown timeout, then a
-	 * fork. Its exit is expected: not counted against the refork limit, not backed off.
+	 * fork. Its exit is expected: not counted against the refork limit, not backed off. A process
+	 * that was never ready failed to start, though: it is stopped as failing a check, and its exit
+	 * is a young death (backed off, counted), so that a build that outgrows its limit while it
+	 * starts cannot recycle in a tight loop.
 	 */
 	private void recycle(Slot slot, WorkerRecycled.Reason reason, @Nullable Long memory) {
 		WorkerProcess process = slot.process();
@@ -481,8 +484,14 @@ final class WorkerPool {
 			return;
 		}
 		Duration lifetime = Duration.ofNanos(Math.max(0, System.nanoTime() - slot.startNanos()));
-		terminate(slot, SlotState.RESTARTING, ForkCause.RECYCLE, reason.option());
-		this.report.recycling(new WorkerRecycled(slot.snapshot(), process.pid(), reason, memory, lifetime));
+		boolean ready = slot.wasReady();
+		if (ready) {
+			terminate(slot, SlotState.RESTARTING, ForkCause.RECYCLE, reason.option());
+		}
+		else {
+			terminate(slot, SlotState.FAILING, null, reason.option());
+		}
+		this.report.recycling(new WorkerRecycled(slot.snapshot(), process.pid(), reason, memory, lifetime, ready));
 	}
 
 	// ---- Snapshots --------------------------------------------------------------------

@@ -8,7 +8,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The pool is recycling a worker for its resources: it stops it (SIGTERM, SIGKILL after the
  * shutdown timeout), then forks the slot again. Not a crash: the exit is expected, does not count
- * against the refork limit and is not backed off.
+ * against the refork limit and is not backed off — unless the worker was never ready: then it
+ * failed to start, and its exit is a young death like any other (unexpected, backed off, counted
+ * against the refork limit).
  *
  * @param worker the slot as the recycle starts (its process being stopped)
  * @param pid the process being recycled
@@ -16,9 +18,10 @@ import org.jspecify.annotations.Nullable;
  * @param memory with {@link Reason#MEMORY}: the resident set of the worker and its session that
  * the last sample saw, in bytes; otherwise {@code null}
  * @param lifetime how long the worker lived
+ * @param wasReady whether the worker had been ready; if not, it is stopped as a failed start
  */
 public record WorkerRecycled(WorkerSnapshot worker, long pid, Reason reason, @Nullable Long memory,
-		Duration lifetime) {
+		Duration lifetime, boolean wasReady) {
 
 	/**
 	 * Why a worker is recycled.

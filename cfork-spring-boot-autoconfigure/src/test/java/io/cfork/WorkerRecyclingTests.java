@@ -95,6 +95,27 @@ class WorkerRecyclingTests {
 	}
 
 	@Test
+	void aWorkerAboveMaxMemoryBeforeItWasReadyFailedToStart() {
+		// Not ready before it has lived 30 s: it outgrows the limit while it starts.
+		start(WorkerCommand.exec("python3", List.of("-c", LEAK)), (options) -> options.count(1)
+			.minUptime(Duration.ofSeconds(30))
+			.backoff(Duration.ofMillis(300), Duration.ofSeconds(1))
+			.maxMemory(50 * MIB)
+			.resourceInterval(Duration.ofMillis(200)));
+		WorkerRecycled recycled = await().atMost(WAIT).until(() -> first(WorkerRecycled.class), (event) -> event != null);
+		assertThat(recycled.wasReady()).isFalse();
+		await().atMost(WAIT).until(() -> forks().size() == 2);
+		WorkerExited exited = exits().get(0);
+		assertThat(exited.unexpected()).as("a failed start").isTrue();
+		assertThat(exited.reforked()).isTrue();
+		assertThat(exited.exit().reason()).isEqualTo("max-memory");
+		assertThat(forks().get(1).cause()).isEqualTo(ForkCause.REFORK);
+		assertThat((this.nanos.get(forks().get(1)) - this.nanos.get(exited)) / 1_000_000).as("backed off")
+			.isGreaterThanOrEqualTo(290);
+		assertThat(this.pool.snapshot().reforks()).isOne();
+	}
+
+	@Test
 	void countsAndRecyclesTheMemoryAChildOfTheWorkerHolds() {
 		// sh leads the session and stays; python3, its child, leaks. SIGTERM ends sh; the session's
 		// reaper kills the child it leaves.
