@@ -35,6 +35,12 @@ LAUNCHER_SCALE = [int(n) for n in os.environ.get('BENCH_LAUNCHER_SCALE', '8,100,
 LAUNCHER_ROUNDS = int(os.environ.get('BENCH_LAUNCHER_ROUNDS', '3'))
 LAUNCHERS = ['native', 'jdk']
 PORT = 3101
+RES_WORKERS = int(os.environ.get('BENCH_RES_WORKERS', '1000'))
+LEAK_RATE = int(os.environ.get('BENCH_LEAK_RATE', '20'))  # MiB/s
+LEAK_LIMIT = int(os.environ.get('BENCH_LEAK_LIMIT', '200'))  # MiB: max-memory, --max-memory-restart
+LEAK_CAP = 1500  # MiB: the leaking worker stops growing there, whoever supervises it
+RESOURCES_BEGIN = '<!-- section: resources -->'
+RESOURCES_END = '<!-- /section: resources -->'
 started_pids = set()
 
 
@@ -437,6 +443,148 @@ unset multiplot
     subprocess.run(['gnuplot'], input=script, text=True, check=True)
 
 
+def resident_mib(pid):
+    try:
+        with open(f'/proc/{pid}/statm') as f:
+            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / (1 << 20)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def runs_leak(pid):
+    """Whether a process runs the leaking worker: ours execs node leak.js, PM2 loads it into its
+    ProcessContainerFork.js."""
+    try:
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            cmdline = f.read()
+    except OSError:
+        return False
+    return b'leak.js' in cmdline or b'ProcessContainerFork' in cmdline
+
+
+def leak_run(supervisor, interval=None):
+    """A Node worker leaking LEAK_RATE MiB/s under a LEAK_LIMIT MiB memory limit: how far past the
+    limit it gets (its resident set polled every 5 ms from outside) before it is stopped."""
+    run = Run(supervisor, 1, 'leak.js')
+    run.env.update(LEAK_MB_PER_S=str(LEAK_RATE), LEAK_CAP_MB=str(LEAK_CAP))
+    leak = os.path.join(NODE_DIR, 'leak.js')
+    try:
+        run.started_at = now_ms()
+        if supervisor == 'pm2':
+            subprocess.run([PM2, 'start', leak, '--name', 'leak', '--max-memory-restart', f'{LEAK_LIMIT}M'],
+                           env=run.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            with open(os.path.join(run.pm2_home, 'pm2.pid')) as f:
+                run.supervisor_pid = int(f.read())
+        else:
+            run.process = subprocess.Popen(
+                ['java', '-jar', JAR, '--spring.main.web-application-type=none', '--cfork.exec=node',
+                 f'--cfork.args={leak}', '--cfork.count=1', f'--cfork.max-memory={LEAK_LIMIT}MB',
+                 f'--cfork.resources.interval={interval}', '--cfork.min-uptime=1s',
+                 f'--cfork.env.BENCH_READY_DIR={run.ready_dir}', f'--cfork.env.LEAK_MB_PER_S={LEAK_RATE}',
+                 f'--cfork.env.LEAK_CAP_MB={LEAK_CAP}'],
+                env=run.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            run.supervisor_pid = run.process.pid
+        started_pids.add(run.supervisor_pid)
+        worker = wait_for(lambda: next((p for p in children(run.supervisor_pid) if runs_leak(p)), None), 60, 0.005)
+        started_pids.add(worker)
+        peak, crossed, started = 0.0, None, time.time()
+        deadline = started + 120
+        while alive(worker) and time.time() < deadline:
+            rss = resident_mib(worker)
+            if rss is not None:
+                peak = max(peak, rss)
+                if crossed is None and rss > LEAK_LIMIT:
+                    crossed = time.time()
+            time.sleep(0.005)
+        stopped = not alive(worker)
+        return {'supervisor': supervisor, 'interval': interval, 'peak_mib': round(peak, 1),
+                'over_mib': round(peak - LEAK_LIMIT, 1), 'stopped': stopped,
+                'crossed_to_stopped_s': round(time.time() - crossed, 2) if crossed else None}
+    finally:
+        run.stop()
+        for pid in children(run.supervisor_pid) if run.supervisor_pid else []:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def resources_bench():
+    command = ['java', '-Dbench.window=20', '-cp', JAR, '-Dloader.main=io.cfork.bench.ResourceBench',
+               'org.springframework.boot.loader.launch.PropertiesLauncher', str(RES_WORKERS)]
+    print(f'resources: sampling cost, {RES_WORKERS} workers', file=sys.stderr, flush=True)
+    cost = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+                      .splitlines()[-1])
+    leaks = []
+    for supervisor, interval in (('ours', '1s'), ('ours', '5s'), ('pm2', None)):
+        print(f'resources: leak under {supervisor} {interval or ""}', file=sys.stderr, flush=True)
+        leaks.append(leak_run(supervisor, interval))
+    return {'cost': cost, 'leaks': leaks, 'rate': LEAK_RATE, 'limit': LEAK_LIMIT, 'machine': machine()}
+
+
+def resources_section(res):
+    cost = res['cost']
+    off, on = cost['withoutSampling'], cost['sampledEverySecond']
+    m = res['machine']
+    lines = [
+        RESOURCES_BEGIN,
+        '## What workers cost, and `max-memory` in time',
+        '',
+        f"Run by `bench/run.sh --resources` (also part of the full run); load average at the end "
+        f"{' '.join(m['loadavg'])}.",
+        '',
+        f"**Sampling cost** (`bench/src/main/java/io/cfork/bench/ResourceBench.java`): {cost['workers']} `sleep` "
+        f"workers, silent, the master's CPU over {cost['windowSeconds']} s. Each sample reads "
+        f"`/proc/<pid>/stat` of every process on the machine ({on['processesOnMachine']} here) once, to find the "
+        'workers\' sessions, and `statm` of their members, on one thread.',
+        '',
+        '| `cfork.resources.interval` | master CPU (% of a core) | sampler thread per sample (ms) | samples | workers with figures |',
+        '|---|---|---|---|---|',
+        f"| 1 h (no sample in the window) | {off['masterCpuPercent']:.2f} | – | {off['samples']} | {off['workersWithFigures']} |",
+        f"| 1 s | {on['masterCpuPercent']:.2f} | {on['samplerCpuMsPerSample']:.1f} | {on['samples']} | "
+        f"{on['workersWithFigures']} |",
+        '',
+        'At the default interval (5 s) sampling costs a fifth of that.',
+        '',
+        f"**How far past the limit a fast leak gets** (`bench/node/leak.js`: a Node worker keeping "
+        f"{res['rate']} MiB more every second, up to {LEAK_CAP} MiB), with a limit of {res['limit']} MiB: ours "
+        f"with `cfork.max-memory={res['limit']}MB`, PM2 (fork mode) with `--max-memory-restart {res['limit']}M`. "
+        'The worker\'s resident set is polled every 5 ms from outside until it is stopped.',
+        '',
+        '| supervisor | check interval | peak resident set (MiB) | past the limit (MiB) | above the limit → stopped (s) |',
+        '|---|---|---|---|---|',
+    ]
+    for leak in res['leaks']:
+        interval = f"`cfork.resources.interval={leak['interval']}`" if leak['supervisor'] == 'ours' \
+            else 'its worker loop, every 30 s (`PM2_WORKER_INTERVAL`)'
+        seconds = leak['crossed_to_stopped_s'] if leak['stopped'] else 'not within 120 s'
+        lines.append(f"| {leak['supervisor']} | {interval} | {leak['peak_mib']} | {leak['over_mib']} | {seconds} |")
+    lines += [
+        '',
+        'Ours recycles a worker once two samples in a row saw it above the limit: at most two intervals',
+        'after it crossed (plus its SIGTERM), so the overshoot is bounded by the leak rate times two',
+        'intervals. PM2 checks every 30 s, whatever the rate.',
+        RESOURCES_END,
+        '',
+        '',
+    ]
+    return lines
+
+
+def splice_resources(res):
+    """Writes the resources section into BENCHMARKS.md, leaving the rest of it as it is."""
+    path = os.path.join(ROOT, 'BENCHMARKS.md')
+    with open(path) as f:
+        text = f.read()
+    section = '\n'.join(resources_section(res))
+    if RESOURCES_BEGIN in text:
+        before, rest = text.split(RESOURCES_BEGIN, 1)
+        after = rest.split(RESOURCES_END, 1)[1].lstrip('\n')
+        text = before + section + after
+    else:
+        text = text.replace('## Reproduce', section + '## Reproduce', 1)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
 def report_only():
     """Rewrites BENCHMARKS.md and the chart from the last run's raw results (bench/.work/results.json)."""
     with open(os.path.join(WORK, 'results.json')) as f:
@@ -445,6 +593,10 @@ def report_only():
     chart(results, saved['scale'])
     write_report(results, saved['crash'], saved['scale'], saved['vfork'], saved['floor_c'], saved.get('machine'),
                  saved.get('launchers'))
+    resources = os.path.join(WORK, 'resources.json')
+    if os.path.exists(resources):
+        with open(resources) as f:
+            splice_resources(json.load(f))
 
 
 def main():
@@ -455,6 +607,16 @@ def main():
         launchers_only()
         return
     os.makedirs(WORK, exist_ok=True)
+    if '--resources' in sys.argv:
+        resources = resources_bench()
+        with open(os.path.join(WORK, 'resources.json'), 'w') as f:
+            json.dump(resources, f)
+        splice_resources(resources)
+        left = [p for p in started_pids if alive(p)]
+        for p in left:
+            os.kill(p, signal.SIGKILL)
+        print(f'processes left and killed: {left}', file=sys.stderr)
+        return
     floor_c = json.loads(subprocess.run([os.path.join(WORK, 'floor'), '500'], capture_output=True, text=True,
                                         check=True).stdout)
     results = {s: {n: [] for n in COUNTS} for s in SUPERVISORS}
@@ -472,8 +634,12 @@ def main():
     with open(os.path.join(WORK, 'results.json'), 'w') as f:
         json.dump({'results': results, 'crash': crash, 'scale': scale, 'vfork': vfork, 'floor_c': floor_c,
                    'launchers': launchers, 'machine': machine()}, f)
+    resources = resources_bench()
+    with open(os.path.join(WORK, 'resources.json'), 'w') as f:
+        json.dump(resources, f)
     chart(results, scale)
     write_report(results, crash, scale, vfork, floor_c, machine(), launchers)
+    splice_resources(resources)
     left = [p for p in started_pids if alive(p)]
     for p in left:
         os.kill(p, signal.SIGKILL)
@@ -594,10 +760,11 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None, launchers=No
         'It installs gnuplot (Debian) and cfork and PM2 (npm, into `bench/node/node_modules`), builds the',
         'masters with `./mvnw -Pbench`, compiles `bench/floor.c`, runs everything and rewrites this file.',
         'Knobs: `BENCH_COUNTS`, `BENCH_RUNS`, `BENCH_KILLS`, `BENCH_SCALE`, `BENCH_SCALE_KILLS`,',
-        '`BENCH_LAUNCHER_KILLS`, `BENCH_LAUNCHER_ROUNDS`, `BENCH_LAUNCHER_SCALE`. The raw figures are kept in',
-        '`bench/.work/results.json`; `python3 bench/run.py --report-only` renders this file and the chart',
-        'from them again.',
-        '`bench/run.sh --launchers` runs only the launchers\' section (no Node needed) and rewrites it in place.',
+        '`BENCH_LAUNCHER_KILLS`, `BENCH_LAUNCHER_ROUNDS`, `BENCH_LAUNCHER_SCALE`, `BENCH_RES_WORKERS`,',
+        '`BENCH_LEAK_RATE`, `BENCH_LEAK_LIMIT`. The raw figures are kept in',
+        '`bench/.work/results.json` and `resources.json`; `python3 bench/run.py --report-only` renders this',
+        'file and the chart from them again. `bench/run.sh --launchers` runs only the launchers\' section (no',
+        'Node needed) and `bench/run.sh --resources` only the resources section; each rewrites it in place.',
         '',
     ]
     with open(os.path.join(ROOT, 'BENCHMARKS.md'), 'w') as f:

@@ -61,6 +61,13 @@ public final class PoolOptions {
 	private final int reloadBatchSize;
 
 	private final boolean listenStdin;
+	private final Duration resourceInterval;
+
+	private final @Nullable Long maxMemory;
+
+	private final @Nullable Duration maxLifetime;
+
+	private final @Nullable Duration maxLifetimeJitter;
 
 	private PoolOptions(Builder builder) {
 		this.command = builder.command;
@@ -84,6 +91,11 @@ public final class PoolOptions {
 		this.reloadStrategy = builder.reloadStrategy;
 		this.reloadBatchSize = builder.reloadBatchSize;
 		this.listenStdin = (builder.listenStdin != null) ? builder.listenStdin : builder.command.isJava();
+		this.resourceInterval = builder.resourceInterval;
+		this.maxMemory = builder.maxMemory;
+		this.maxLifetime = builder.maxLifetime;
+		this.maxLifetimeJitter = (builder.maxLifetime == null) ? null
+				: (builder.maxLifetimeJitter != null) ? builder.maxLifetimeJitter : builder.maxLifetime.dividedBy(10);
 	}
 
 	/**
@@ -218,10 +230,40 @@ public final class PoolOptions {
 		return this.listenStdin;
 	}
 
+	/** @return how often each worker's CPU and memory are sampled */
+	public Duration resourceInterval() {
+		return this.resourceInterval;
+	}
+
+	/**
+	 * @return the resident set, in bytes, above which a worker (with its session) is recycled once
+	 * two samples in a row saw it, or {@code null} for no limit
+	 */
+	public @Nullable Long maxMemory() {
+		return this.maxMemory;
+	}
+
+	/** @return how long a worker lives before it is recycled, or {@code null} for no limit */
+	public @Nullable Duration maxLifetime() {
+		return this.maxLifetime;
+	}
+
+	/**
+	 * @return the most a worker's lifetime is lengthened by, at random, so that workers are not
+	 * all recycled at once (10 % of {@link #maxLifetime()} unless set); {@code null} without a
+	 * {@code maxLifetime}
+	 */
+	public @Nullable Duration maxLifetimeJitter() {
+		return this.maxLifetimeJitter;
+	}
+
 	/**
 	 * Builds {@link PoolOptions}; {@link #build()} checks every option.
 	 */
 	public static final class Builder {
+
+		/** The least {@code max-memory} accepted: 1 MiB. */
+		private static final long MIN_MAX_MEMORY = 1024 * 1024;
 
 		private final WorkerCommand command;
 
@@ -266,6 +308,14 @@ public final class PoolOptions {
 		private @Nullable Boolean listenStdin;
 
 		private @Nullable ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
+
+		private Duration resourceInterval = Duration.ofSeconds(5);
+
+		private @Nullable Long maxMemory;
+
+		private @Nullable Duration maxLifetime;
+
+		private @Nullable Duration maxLifetimeJitter;
 
 		private Builder(WorkerCommand command) {
 			this.command = Objects.requireNonNull(command, "command");
@@ -470,11 +520,63 @@ public final class PoolOptions {
 		}
 
 		/**
+		 * Sets how often each worker's CPU and memory are sampled, on one thread for the whole pool
+		 * (default 5 s).
+		 * @param resourceInterval a positive interval
+		 * @return this builder
+		 */
+		public Builder resourceInterval(Duration resourceInterval) {
+			this.resourceInterval = Objects.requireNonNull(resourceInterval, "resourceInterval");
+			return this;
+		}
+
+		/**
+		 * Sets the resident set above which a worker, with the processes of its session, is
+		 * recycled once two samples in a row saw it above (default: no limit). The worker is
+		 * stopped first (SIGTERM, SIGKILL after the shutdown timeout), then forked again.
+		 * @param maxMemory bytes, at least 1 MiB, or {@code null} for no limit
+		 * @return this builder
+		 */
+		public Builder maxMemory(@Nullable Long maxMemory) {
+			this.maxMemory = maxMemory;
+			return this;
+		}
+
+		/**
+		 * Sets how long each worker lives before it is recycled (default: no limit).
+		 * @param maxLifetime a positive duration, or {@code null} for no limit
+		 * @return this builder
+		 */
+		public Builder maxLifetime(@Nullable Duration maxLifetime) {
+			this.maxLifetime = maxLifetime;
+			return this;
+		}
+
+		/**
+		 * Sets the most each worker's lifetime is lengthened by, at random, so that workers are not
+		 * all recycled at once (default: 10 % of the max lifetime).
+		 * @param maxLifetimeJitter zero or more, at most the max lifetime, or {@code null} for the
+		 * default
+		 * @return this builder
+		 */
+		public Builder maxLifetimeJitter(@Nullable Duration maxLifetimeJitter) {
+			this.maxLifetimeJitter = maxLifetimeJitter;
+			return this;
+		}
+
+		/**
 		 * Checks every option and builds.
 		 * @return the options
 		 * @throws InvalidPoolOptionException naming the first option that is wrong and how to fix it
 		 */
 		public PoolOptions build() {
+			return build(ProcFs.isAvailable());
+		}
+
+		/**
+		 * Checks every option, on a system with or without {@code /proc}, and builds.
+		 */
+		PoolOptions build(boolean procFs) {
 			if (this.count < 1) {
 				throw new InvalidPoolOptionException("count", this.count, "must be at least 1",
 						"Set {count} to 1 or more, or remove it to run one worker per available processor ("
@@ -505,6 +607,7 @@ public final class PoolOptions {
 						"no such directory: " + this.workingDirectory.toAbsolutePath(),
 						"Create the directory, or set {working-directory} to an existing one (remove it to use the master's).");
 			}
+			validateResources(procFs);
 			this.command.validate(this.workingDirectory, this.env, this.classLoader);
 			for (String name : this.incrementEnv) {
 				validateIncrement(name);
@@ -568,6 +671,49 @@ public final class PoolOptions {
 				throw new InvalidPoolOptionException("listen", MasterSockets.describe(this.listen),
 						"needs the native launcher, which cannot work here: " + Launchers.nativeUnavailable(),
 						"Run where the native launcher works (Linux 5.3+, glibc 2.29+, JNA), or remove {listen}.");
+			}
+		}
+
+		private void validateResources(boolean procFs) {
+			Durations.requirePositive("resources.interval", this.resourceInterval);
+			if (this.maxMemory != null && this.maxMemory < MIN_MAX_MEMORY) {
+				throw new InvalidPoolOptionException("max-memory", this.maxMemory + "B",
+						(this.maxMemory <= 0) ? "must be positive"
+								: "must be at least 1MB: no worker's resident set is that small",
+						"Set {max-memory} to the most a worker and its children may use, such as 512MB; "
+								+ "remove it for no limit.");
+			}
+			if (this.maxLifetime != null && (this.maxLifetime.isNegative() || this.maxLifetime.isZero())) {
+				throw new InvalidPoolOptionException("max-lifetime", this.maxLifetime, "must be positive",
+						"Set {max-lifetime} to how long a worker may live, such as 1h; remove it for no limit.");
+			}
+			if (this.maxLifetime != null) {
+				Durations.requirePositive("max-lifetime", this.maxLifetime);
+			}
+			if (this.maxLifetimeJitter != null) {
+				if (this.maxLifetime == null) {
+					throw new InvalidPoolOptionException("max-lifetime-jitter", this.maxLifetimeJitter,
+							"is set without max-lifetime", "Set {max-lifetime} too, or remove {max-lifetime-jitter}.");
+				}
+				Durations.requireNotNegative("max-lifetime-jitter", this.maxLifetimeJitter);
+				if (this.maxLifetimeJitter.compareTo(this.maxLifetime) > 0) {
+					throw new InvalidPoolOptionException("max-lifetime-jitter", this.maxLifetimeJitter,
+							"must not be more than max-lifetime (" + this.maxLifetime + ")",
+							"Set {max-lifetime-jitter} to at most {max-lifetime}, or remove it for 10 % of "
+									+ "{max-lifetime}.");
+				}
+			}
+			if (!procFs) {
+				if (this.maxMemory != null) {
+					throw new InvalidPoolOptionException("max-memory", this.maxMemory + "B",
+							"needs /proc (Linux) to measure workers, and this system has none",
+							"Remove {max-memory}: worker memory is measured only on Linux.");
+				}
+				if (this.maxLifetime != null) {
+					throw new InvalidPoolOptionException("max-lifetime", this.maxLifetime,
+							"is supported only where /proc is (Linux), and this system has none",
+							"Remove {max-lifetime} and {max-lifetime-jitter}: recycling is supported only on Linux.");
+				}
 			}
 		}
 

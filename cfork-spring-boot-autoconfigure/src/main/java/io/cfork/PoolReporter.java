@@ -1,5 +1,6 @@
 package io.cfork;
 
+import java.util.Locale;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -169,6 +170,49 @@ final class PoolReporter {
 	void killing(int index, long pid) {
 		logger.warn("Worker {} (pid {}) did not exit within {} of SIGTERM; sending SIGKILL", index, pid,
 				Durations.format(this.options.shutdownTimeout()));
+	}
+
+	/**
+	 * The pool recycles a worker for its resources: at WARN for its memory, with the figures, at
+	 * INFO for its lifetime.
+	 * @param recycled what is recycled
+	 */
+	void recycling(WorkerRecycled recycled) {
+		int index = recycled.worker().index();
+		Long memory = recycled.memory();
+		Long maxMemory = this.options.maxMemory();
+		String next = recycled.wasReady() ? "restarting" : "stopping it: it was never ready, a failed start";
+		if (recycled.reason() == WorkerRecycled.Reason.MEMORY && memory != null && maxMemory != null) {
+			boolean fine = megabytes(memory, 0).equals(megabytes(maxMemory, 0));
+			logger.warn("Worker {} (pid {}) uses {} > {} max-memory; {}", index, recycled.pid(),
+					megabytes(memory, fine ? 1 : 0), megabytes(maxMemory, fine ? 1 : 0), next);
+		}
+		else if (recycled.wasReady()) {
+			logger.info("Worker {} (pid {}) reached {} after {}; {}", index, recycled.pid(),
+					recycled.reason().option(), Durations.format(recycled.lifetime()), next);
+		}
+		else {
+			logger.warn("Worker {} (pid {}) reached {} after {}; {}", index, recycled.pid(),
+					recycled.reason().option(), Durations.format(recycled.lifetime()), next);
+		}
+		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerRecycled(recycled)));
+	}
+
+	/**
+	 * The pool stored a round of resource samples.
+	 */
+	void sampled() {
+		this.supervisor.afterPublish(() -> {
+			PoolSnapshot current = this.published.get();
+			this.listeners.dispatch((listener) -> listener.resourcesSampled(current));
+		});
+	}
+
+	/**
+	 * Bytes in MB of 1024 x 1024 bytes, as Spring's {@code DataSize} counts them: {@code 612 MB}.
+	 */
+	static String megabytes(long bytes, int decimals) {
+		return String.format(Locale.ROOT, "%." + decimals + "f MB", bytes / (1024.0 * 1024.0));
 	}
 
 }

@@ -2,6 +2,7 @@ package io.cfork;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
@@ -52,6 +53,32 @@ public record PoolSnapshot(PoolStatus status, int desired, int alive, int ready,
 	 */
 	public int crashLooping() {
 		return (int) this.workers.stream().filter(WorkerSnapshot::crashLoop).count();
+	}
+
+	/**
+	 * The CPU all workers used over the last sampling interval, with their sessions.
+	 * @return the sum of the workers' {@link WorkerSnapshot#cpu()}, in percent of one core, or
+	 * {@code null} when no worker has been sampled
+	 */
+	public @Nullable Double cpu() {
+		return this.workers.stream()
+			.map(WorkerSnapshot::cpu)
+			.filter(Objects::nonNull)
+			.reduce(Double::sum)
+			.orElse(null);
+	}
+
+	/**
+	 * The resident set of all workers, with their sessions.
+	 * @return the sum of the workers' {@link WorkerSnapshot#memory()}, in bytes, or {@code null}
+	 * when no worker has been sampled
+	 */
+	public @Nullable Long memory() {
+		return this.workers.stream()
+			.map(WorkerSnapshot::memory)
+			.filter(Objects::nonNull)
+			.reduce(Long::sum)
+			.orElse(null);
 	}
 
 	/**

@@ -1,6 +1,8 @@
 package io.cfork;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -25,6 +27,11 @@ final class ProcFs {
 	static final long TICKS_PER_SECOND = 100;
 
 	private static final long NANOS_PER_TICK = 1_000_000_000L / TICKS_PER_SECOND;
+
+	/** The auxiliary vector's entry for the page size. */
+	private static final long AT_PAGESZ = 6;
+
+	private static final long DEFAULT_PAGE_SIZE = 4096;
 
 	/** The boot clock in ticks at {@link #baseNanos}, to turn {@code System.nanoTime()} into ticks. */
 	private static final long baseTicks = uptimeTicks();
@@ -126,6 +133,34 @@ final class ProcFs {
 	 * @param startTicks when the process started, in ticks since boot
 	 */
 	record Stat(char state, long session, long startTicks) {
+	}
+
+	/**
+	 * The size of a page of {@code /proc/<pid>/statm}: the kernel's {@code AT_PAGESZ}, as it gave it
+	 * to this process in {@code /proc/self/auxv} (the JDK has no public API for it).
+	 * @return the page size in bytes; 4096 if it cannot be read
+	 */
+	static long pageSize() {
+		try {
+			ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(PROC.resolve("self/auxv")))
+				.order(ByteOrder.nativeOrder());
+			boolean wide = !"32".equals(System.getProperty("sun.arch.data.model"));
+			int entry = wide ? 16 : 8;
+			while (auxv.remaining() >= entry) {
+				long type = wide ? auxv.getLong() : auxv.getInt();
+				long value = wide ? auxv.getLong() : Integer.toUnsignedLong(auxv.getInt());
+				if (type == AT_PAGESZ && value >= 1024 && Long.bitCount(value) == 1) {
+					return value;
+				}
+				if (type == 0) {
+					break;
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// Not readable: the page size of every common Linux architecture.
+		}
+		return DEFAULT_PAGE_SIZE;
 	}
 
 }

@@ -88,6 +88,20 @@ final class Slot {
 	/** What waits for the slot's replacement to end: told null once replaced, else why it failed. */
 	private @Nullable Consumer<@Nullable String> onReplaced;
 
+	/** Why the slot is being replaced ({@code reload}, {@code max-lifetime}): the replaced exit's reason. */
+	private @Nullable String replacementReason;
+	/** The recycle after {@code max-lifetime}. */
+	private @Nullable ScheduledFuture<?> recycleTimer;
+
+	/** The current process's CPU over the last sample, percent of one core, or {@code null}. */
+	private @Nullable Double cpu;
+
+	/** The current process's resident set with its session, bytes, or {@code null}. */
+	private @Nullable Long memory;
+
+	/** Consecutive samples that saw the current process above {@code max-memory}. */
+	private int samplesOverMemory;
+
 	/** Restart requests that complete when the slot is next forked. */
 	private final List<CompletableFuture<WorkerSnapshot>> waiters = new ArrayList<>(0);
 
@@ -139,8 +153,13 @@ final class Slot {
 		return this.onReplaced != null;
 	}
 
-	void awaitReplacement(Consumer<@Nullable String> onReplaced) {
+	void awaitReplacement(String reason, Consumer<@Nullable String> onReplaced) {
+		this.replacementReason = reason;
 		this.onReplaced = onReplaced;
+	}
+
+	@Nullable String replacementReason() {
+		return this.replacementReason;
 	}
 
 	/**
@@ -341,6 +360,9 @@ final class Slot {
 		this.readyAt = null;
 		this.stopReason = null;
 		this.probeFailures = 0;
+		this.cpu = null;
+		this.memory = null;
+		this.samplesOverMemory = 0;
 	}
 
 	private void ended(WorkerExit exit, SlotState next, int youngDeaths) {
@@ -412,6 +434,31 @@ final class Slot {
 			this.killTimer = null;
 		}
 		cancelProbe();
+		if (this.recycleTimer != null) {
+			this.recycleTimer.cancel(false);
+			this.recycleTimer = null;
+		}
+	}
+
+	void setRecycleTimer(@Nullable ScheduledFuture<?> recycleTimer) {
+		this.recycleTimer = recycleTimer;
+	}
+
+	// ---- Resources ----------------------------------------------------------------------
+
+	/**
+	 * Stores a sample of the current process's resources.
+	 * @param cpu percent of one core over the last interval
+	 * @param memory resident set with its session, in bytes
+	 * @param overMemory whether the memory is above {@code max-memory}
+	 * @return how many samples in a row, this one included, saw the process above
+	 * {@code max-memory}
+	 */
+	int sampled(double cpu, long memory, boolean overMemory) {
+		this.cpu = cpu;
+		this.memory = memory;
+		this.samplesOverMemory = overMemory ? this.samplesOverMemory + 1 : 0;
+		return this.samplesOverMemory;
 	}
 
 	void addWaiter(CompletableFuture<WorkerSnapshot> waiter) {
@@ -449,7 +496,8 @@ final class Slot {
 		}
 		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state.shown(),
 				this.startedAt, (current != null) ? this.readyAt : null, Math.max(0, this.forks - 1), this.lastExit,
-				isCrashLooping(), this.probeFailures, this.generation, next);
+				isCrashLooping(), this.probeFailures, this.generation, next, (current != null) ? this.cpu : null,
+				(current != null) ? this.memory : null);
 	}
 
 	boolean isCrashLooping() {

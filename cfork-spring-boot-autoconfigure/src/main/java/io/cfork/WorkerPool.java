@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
@@ -26,6 +27,8 @@ final class WorkerPool {
 
 	/** How long a Java worker has to print its thread dump (SIGQUIT) before it gets SIGTERM. */
 	private static final Duration THREAD_DUMP_TIME = Duration.ofMillis(500);
+	/** Samples in a row above {@code max-memory} after which a worker is recycled. */
+	static final int MEMORY_SAMPLES = 2;
 
 	private final PoolOptions options;
 
@@ -54,6 +57,9 @@ final class WorkerPool {
 	private final @Nullable LeftoverReaper reaper;
 
 	private final @Nullable PoolWatchdog watchdog;
+
+	/** Samples the workers' CPU and memory; {@code null} where there is no {@code /proc}. */
+	private final @Nullable ResourceSampler sampler;
 
 	private Phase phase = Phase.RUNNING;
 
@@ -109,6 +115,8 @@ final class WorkerPool {
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
 		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
+		this.sampler = procFs ? new ResourceSampler(options.resourceInterval(), () -> this.published,
+				(samples) -> execute(() -> sampled(samples)), "cfork-resources") : null;
 	}
 
 	/**
@@ -191,6 +199,9 @@ final class WorkerPool {
 	 * carries the pool's mark), the watchdog and the log's writer, once the pool stopped.
 	 */
 	void close() {
+		if (this.sampler != null) {
+			this.sampler.close();
+		}
 		this.supervisor.shutdown();
 		this.checks.close();
 		this.launcher.close();
@@ -242,6 +253,7 @@ final class WorkerPool {
 		slot.setGeneration(this.generation);
 		slot.started(id, process, now, this.clock.instant());
 		this.owners.put(process, slot);
+		scheduleRecycle(slot, id);
 		Duration minUptime = this.options.minUptime();
 		boolean readyNow = this.options.readiness().type() == ReadinessCheck.Type.NONE && minUptime.isZero();
 		if (this.options.readiness().type() != ReadinessCheck.Type.NONE) {
@@ -298,7 +310,7 @@ final class WorkerPool {
 			terminate(replacement, SlotState.STOPPING, null, null);
 			return;
 		}
-		Replaced retired = new Replaced(primary, primary.id(), primary.startNanos());
+		Replaced retired = new Replaced(primary, primary.id(), primary.startNanos(), primary.replacementReason());
 		primary.adopt(replacement);
 		this.owners.remove(old);
 		this.owners.put(process, primary);
@@ -479,7 +491,7 @@ final class WorkerPool {
 		this.checks.exited(process.pid());
 		Slot slot = retired.slot;
 		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), false, this.clock.instant(), null,
-				"replaced");
+				retired.reason);
 		slot.replacedExited(exit);
 		this.report.exited(new WorkerExited(slot.snapshot(), retired.id, process.pid(), exit, lifetime, false),
 				ExitOutcome.expected(SlotState.RUNNING, null, "replaced by pid " + slot.snapshot().pid()), null);
@@ -577,7 +589,7 @@ final class WorkerPool {
 		slot.forgive();
 		this.supervisor.afterPublish(() -> started.complete(slot.snapshot()));
 		if (slot.is(SlotState.RUNNING) || slot.is(SlotState.STARTING)) {
-			replace(slot, ForkCause.RESTART, (failure) -> {
+			replace(slot, ForkCause.RESTART, "restart", (failure) -> {
 				if (failure == null) {
 					this.supervisor.afterPublish(() -> result.complete(slot.snapshot()));
 				}
@@ -598,13 +610,14 @@ final class WorkerPool {
 	 * takes over once ready; stop-first, the worker stopped and forked again.
 	 * @param done told {@code null} once the slot was replaced, else why the replacement failed
 	 */
-	private void replace(Slot slot, ForkCause cause, java.util.function.Consumer<@Nullable String> done) {
-		slot.awaitReplacement(done);
+	private void replace(Slot slot, ForkCause cause, String reason,
+			java.util.function.Consumer<@Nullable String> done) {
+		slot.awaitReplacement(reason, done);
 		if (this.options.reloadStrategy() == ReloadStrategy.START_FIRST) {
 			fork(slot.startReplacement(), cause, null);
 		}
 		else {
-			terminate(slot, SlotState.RESTARTING, cause, null);
+			terminate(slot, SlotState.RESTARTING, cause, reason);
 		}
 	}
 
@@ -646,7 +659,7 @@ final class WorkerPool {
 				}
 				continue;
 			}
-			replace(slot, ForkCause.RELOAD, (failure) -> {
+			replace(slot, ForkCause.RELOAD, "reload", (failure) -> {
 				if (rollout.ended(failure, this.clock.instant())) {
 					finishRollout(rollout);
 				}
@@ -771,6 +784,88 @@ final class WorkerPool {
 		}
 	}
 
+	// ---- Resources --------------------------------------------------------------------
+
+	/**
+	 * Stores a round of samples on the slots, and recycles each worker that the last
+	 * {@value #MEMORY_SAMPLES} samples in a row saw above {@code max-memory}. A sample of a process
+	 * the slot no longer holds is dropped.
+	 */
+	private void sampled(List<ResourceSampler.Sample> samples) {
+		Long maxMemory = this.options.maxMemory();
+		for (ResourceSampler.Sample sample : samples) {
+			Slot slot = this.slots.get(sample.index());
+			if (slot == null || slot.id() != sample.id() || !slot.isAlive()) {
+				continue;
+			}
+			int over = slot.sampled(sample.cpu(), sample.memory(), maxMemory != null && sample.memory() > maxMemory);
+			if (over >= MEMORY_SAMPLES && recyclable(slot)) {
+				recycle(slot, WorkerRecycled.Reason.MEMORY, sample.memory());
+			}
+		}
+		this.report.sampled();
+	}
+
+	/**
+	 * Schedules the recycle of a slot's new process after {@code max-lifetime} plus a random part
+	 * of the jitter, if there is a max lifetime.
+	 */
+	private void scheduleRecycle(Slot slot, long id) {
+		Duration lifetime = this.options.maxLifetime();
+		Duration jitter = this.options.maxLifetimeJitter();
+		if (lifetime == null || jitter == null) {
+			return;
+		}
+		Duration after = lifetime.plusNanos(ThreadLocalRandom.current().nextLong(jitter.toNanos() + 1));
+		slot.setRecycleTimer(this.supervisor.schedule(() -> {
+			if (slot.id() == id && recyclable(slot)) {
+				recycle(slot, WorkerRecycled.Reason.LIFETIME, null);
+			}
+		}, after));
+	}
+
+	/**
+	 * Whether a slot's process may be recycled: it is alive and the pool has not asked it to stop.
+	 */
+	private boolean recyclable(Slot slot) {
+		return this.phase == Phase.RUNNING && (slot.is(SlotState.STARTING) || slot.is(SlotState.RUNNING))
+				&& !slot.isBeingReplaced();
+	}
+
+	/**
+	 * Recycles a slot's process. Past {@code max-memory}, stop-first (SIGTERM, SIGKILL after the
+	 * shutdown timeout, then a fork): the machine may not hold a second copy of a worker that is
+	 * already too big. Past {@code max-lifetime}, through the replacement path with the pool's
+	 * strategy (start-first by default: the replacement takes over once ready). Not a crash: not
+	 * counted against the refork limit, not backed off. A process that was never ready failed to
+	 * start, though: it is stopped as failing a check, and its exit is a young death (backed off,
+	 * counted), so that a build that outgrows its limit while it starts cannot recycle in a tight
+	 * loop.
+	 */
+	private void recycle(Slot slot, WorkerRecycled.Reason reason, @Nullable Long memory) {
+		WorkerProcess process = slot.process();
+		if (process == null) {
+			return;
+		}
+		Duration lifetime = Duration.ofNanos(Math.max(0, System.nanoTime() - slot.startNanos()));
+		boolean ready = slot.wasReady();
+		if (ready && reason == WorkerRecycled.Reason.LIFETIME) {
+			replace(slot, ForkCause.RECYCLE, reason.option(), (failure) -> {
+				if (failure != null && recyclable(slot)) {
+					// The replacement failed and the worker serves on: try again after another lifetime.
+					scheduleRecycle(slot, slot.id());
+				}
+			});
+		}
+		else if (ready) {
+			terminate(slot, SlotState.RESTARTING, ForkCause.RECYCLE, reason.option());
+		}
+		else {
+			terminate(slot, SlotState.FAILING, null, reason.option());
+		}
+		this.report.recycling(new WorkerRecycled(slot.snapshot(), process.pid(), reason, memory, lifetime, ready));
+	}
+
 	// ---- Snapshots --------------------------------------------------------------------
 
 	private PoolSnapshot snapshot() {
@@ -800,12 +895,15 @@ final class WorkerPool {
 
 		final long startNanos;
 
+		final @Nullable String reason;
+
 		@Nullable ScheduledFuture<?> killTimer;
 
-		Replaced(Slot slot, long id, long startNanos) {
+		Replaced(Slot slot, long id, long startNanos, @Nullable String reason) {
 			this.slot = slot;
 			this.id = id;
 			this.startNanos = startNanos;
+			this.reason = reason;
 		}
 
 	}

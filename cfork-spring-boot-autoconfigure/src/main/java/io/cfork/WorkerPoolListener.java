@@ -57,4 +57,21 @@ public interface WorkerPoolListener {
 	default void reforkLimitReached(ReforkLimitReached event) {
 	}
 
+	/**
+	 * The pool is recycling a worker for its resources ({@code max-memory}, {@code max-lifetime}).
+	 * Its exit and the new fork follow as {@link #workerExited} and {@link #workerForked} (cause
+	 * {@link ForkCause#RECYCLE}).
+	 * @param event what is recycled and why
+	 */
+	default void workerRecycled(WorkerRecycled event) {
+	}
+
+	/**
+	 * The pool sampled its workers' CPU and memory ({@link WorkerSnapshot#cpu()},
+	 * {@link WorkerSnapshot#memory()}), once every {@code resources.interval}.
+	 * @param pool the pool with the new samples
+	 */
+	default void resourcesSampled(PoolSnapshot pool) {
+	}
+
 }

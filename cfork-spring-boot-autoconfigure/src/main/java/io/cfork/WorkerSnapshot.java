@@ -23,10 +23,15 @@ import org.jspecify.annotations.Nullable;
  * @param probeFailures consecutive failed liveness checks of the slot's process
  * @param generation the workers' generation of the slot's process: 0 until the first reload
  * @param next the replacement starting beside the slot's process, or {@code null}
+ * @param cpu the CPU the process and its session used over the last sampling interval, in percent
+ * of one core (above 100 when it used several), or {@code null} before the first sample, while no
+ * process is alive, or where {@code /proc} is missing
+ * @param memory the resident set of the process and its session, in bytes, or {@code null} as for
+ * {@code cpu}
  */
 public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
 		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop, int probeFailures,
-		long generation, @Nullable Next next) {
+		long generation, @Nullable Next next, @Nullable Double cpu, @Nullable Long memory) {
 
 	/** Consecutive deaths before ready after which a slot is crash-looping. */
 	public static final int CRASH_LOOP_DEATHS = 3;

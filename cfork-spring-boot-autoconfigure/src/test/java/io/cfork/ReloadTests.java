@@ -91,7 +91,7 @@ class ReloadTests {
 		assertThat(this.pool.snapshot().workers()).allSatisfy((worker) -> {
 			assertThat(worker.generation()).isEqualTo(1);
 			assertThat(worker.next()).isNull();
-			assertThat(worker.lastExit().reason()).isEqualTo("replaced");
+			assertThat(worker.lastExit().reason()).isEqualTo("reload");
 		});
 		assertThat(this.pool.snapshot().reload().state()).isEqualTo(ReloadSnapshot.State.DONE);
 		assertThat(this.finished).singleElement().satisfies((done) -> assertThat(done.state())

@@ -1,12 +1,18 @@
 package io.cfork.actuate;
 
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 import io.cfork.ForkCause;
+import io.cfork.PoolSnapshot;
 import io.cfork.ReforkLimitReached;
 import io.cfork.ReloadSnapshot;
 import io.cfork.WorkerExited;
@@ -15,12 +21,17 @@ import io.cfork.WorkerCheckFailed;
 import io.cfork.WorkerPoolListener;
 import io.cfork.WorkerPoolManager;
 import io.cfork.WorkerReady;
+import io.cfork.WorkerRecycled;
+import io.cfork.WorkerSnapshot;
 import io.cfork.WorkerState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters of the worker pool. Gauges read the pool's latest snapshot; counters and timers
@@ -41,6 +52,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <li>{@code cfork.reloads}: counter, tag {@code outcome} ({@code done}, {@code failed});</li>
  * <li>{@code cfork.worker.probe.failures}: counter, tag {@code probe} ({@code readiness}: not ready
  * in time, {@code liveness}: one failed check).</li>
+ * <li>{@code cfork.worker.cpu}, {@code cfork.worker.memory}: gauges per slot, tag {@code index}:
+ * the CPU (percent of one core) and resident set (bytes) of the slot's worker with its session, at
+ * the last sample ({@code NaN} before it, or with no process). One pair per slot the pool has:
+ * removed when a scale-down removes the slot;</li>
+ * <li>{@code cfork.workers.cpu}, {@code cfork.workers.memory}: gauges, the pool's totals;</li>
+ * <li>{@code cfork.worker.recycles}: counter, tag {@code reason} ({@code memory}, {@code lifetime}).</li>
  * </ul>
  * <p>
  * Wires itself, as Micrometer's own binders do: the first {@link #bindTo(MeterRegistry)} subscribes
@@ -83,7 +100,14 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 				.tag("state", state.name().toLowerCase(Locale.ROOT))
 				.register(registry);
 		}
-		this.registries.computeIfAbsent(registry, Meters::new);
+		Gauge.builder("cfork.workers.cpu", this.pool, (pool) -> orNaN(pool.snapshot().cpu()))
+			.description("CPU of all workers with their sessions over the last sample, percent of one core")
+			.register(registry);
+		Gauge.builder("cfork.workers.memory", this.pool, (pool) -> orNaN(pool.snapshot().memory()))
+			.description("Resident set of all workers with their sessions")
+			.baseUnit(BaseUnits.BYTES)
+			.register(registry);
+		this.registries.computeIfAbsent(registry, Meters::new).keepToSlots(this.pool);
 		synchronized (this) {
 			if (!this.subscribed) {
 				this.pool.addListener(this.listener);
@@ -117,6 +141,7 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 					meters.reforkLatency.record(event.reforkLatency());
 				}
 			}
+			keepToSlots();
 		}
 
 		@Override
@@ -130,6 +155,7 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 					.increment();
 				meters.lifetime.record(event.lifetime());
 			}
+			keepToSlots();
 		}
 
 		@Override
@@ -160,6 +186,29 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 			}
 		}
 
+		@Override
+		public void workerRecycled(WorkerRecycled event) {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				meters.recycles.get(event.reason()).increment();
+			}
+		}
+
+		@Override
+		public void resourcesSampled(PoolSnapshot pool) {
+			keepToSlots();
+		}
+
+		/**
+		 * Registers per-slot gauges for new slots and removes those of removed slots. Slots come
+		 * with forks and go with exits (or a scale-down of an empty slot, caught at the next
+		 * sample).
+		 */
+		private void keepToSlots() {
+			for (Meters meters : CforkMetrics.this.registries.values()) {
+				meters.keepToSlots(CforkMetrics.this.pool);
+			}
+		}
+
 	}
 
 	/**
@@ -183,6 +232,10 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 		final Map<WorkerCheckFailed.Check, Counter> checkFailures = new EnumMap<>(WorkerCheckFailed.Check.class);
 
 		final Map<ReloadSnapshot.State, Counter> reloads = new EnumMap<>(ReloadSnapshot.State.class);
+		final Map<WorkerRecycled.Reason, Counter> recycles = new EnumMap<>(WorkerRecycled.Reason.class);
+
+		/** The per-slot gauges, by slot index. */
+		private final Map<Integer, List<Meter>> slots = new HashMap<>();
 
 		Meters(MeterRegistry registry) {
 			this.registry = registry;
@@ -216,8 +269,56 @@ public class CforkMetrics implements MeterBinder, AutoCloseable {
 					.tag("probe", check.tag())
 					.register(registry));
 			}
+			for (WorkerRecycled.Reason reason : WorkerRecycled.Reason.values()) {
+				this.recycles.put(reason, Counter.builder("cfork.worker.recycles")
+					.description("Workers recycled for their resources (max-memory, max-lifetime)")
+					.tag("reason", reason.tag())
+					.register(registry));
+			}
 		}
 
+		/**
+		 * Keeps one pair of per-slot gauges for each slot the pool has, no more: the tag
+		 * {@code index} stays bounded by the pool's size.
+		 */
+		synchronized void keepToSlots(WorkerPoolManager pool) {
+			Set<Integer> indexes = pool.snapshot()
+				.workers()
+				.stream()
+				.map(WorkerSnapshot::index)
+				.collect(Collectors.toSet());
+			this.slots.entrySet().removeIf((slot) -> {
+				if (indexes.contains(slot.getKey())) {
+					return false;
+				}
+				slot.getValue().forEach(this.registry::remove);
+				return true;
+			});
+			for (int index : indexes) {
+				this.slots.computeIfAbsent(index, (key) -> List.of(
+						gauge(pool, "cfork.worker.cpu", index,
+								"CPU of the worker with its session over the last sample, percent of one core", null,
+								WorkerSnapshot::cpu),
+						gauge(pool, "cfork.worker.memory", index, "Resident set of the worker with its session",
+								BaseUnits.BYTES, WorkerSnapshot::memory)));
+			}
+		}
+
+		private Gauge gauge(WorkerPoolManager pool, String name, int index, String description,
+				@Nullable String baseUnit, Function<WorkerSnapshot, @Nullable Number> value) {
+			ToDoubleFunction<WorkerPoolManager> read = (current) -> orNaN(
+					current.snapshot().worker(index).map(value).orElse(null));
+			return Gauge.builder(name, pool, read)
+				.description(description)
+				.baseUnit(baseUnit)
+				.tag("index", Integer.toString(index))
+				.register(this.registry);
+		}
+
+	}
+
+	private static double orNaN(@Nullable Number value) {
+		return (value != null) ? value.doubleValue() : Double.NaN;
 	}
 
 }

@@ -39,11 +39,15 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param listen the addresses the master listens on for its workers ({@code *:3001})
  * @param reload the latest rolling reload, or {@code null} before the first
  * @param workers the slots
+ * @param cpu the CPU all workers used over the last sampling interval, with their sessions, in
+ * percent of one core, or {@code null} when none was sampled (or there is no {@code /proc})
+ * @param memory the resident set of all workers with their sessions, in bytes, or {@code null}
+ * as for {@code cpu}
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record PoolDescriptor(PoolStatus status, int desired, int alive, int ready, long reforks, Limit limit,
 		List<String> command, Map<String, String> env, List<String> listen, @Nullable Reload reload,
-		List<Worker> workers) implements OperationResponseBody {
+		List<Worker> workers, @Nullable Double cpu, @Nullable Long memory) implements OperationResponseBody {
 
 	static final String MASK = "******";
 
@@ -58,7 +62,16 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 		return new PoolDescriptor(pool.status(), pool.desired(), pool.alive(), pool.ready(), pool.reforks(),
 				new Limit(pool.limit().limit(), pool.limit().duration().toString(), pool.limit().reached()), command,
 				shownEnv, options.listen().stream().map(ListenAddress::toString).toList(),
-				(pool.reload() != null) ? Reload.of(pool.reload()) : null, pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList());
+				(pool.reload() != null) ? Reload.of(pool.reload()) : null,
+				pool.workers().stream().map((worker) -> Worker.of(worker, now)).toList(), percent(pool.cpu()),
+				pool.memory());
+	}
+
+	/**
+	 * A CPU percentage to one decimal: finer is noise at a sampling interval of seconds.
+	 */
+	static @Nullable Double percent(@Nullable Double cpu) {
+		return (cpu != null) ? Math.round(cpu * 10) / 10.0 : null;
 	}
 
 	/**
@@ -89,11 +102,17 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 * @param probeFailures consecutive failed liveness checks of the slot's process
 	 * @param generation the workers' generation of the slot's process (0 before the first reload)
 	 * @param next the replacement starting beside it, or {@code null}
+	 * @param cpu the CPU the worker and its session used over the last sampling interval, in percent
+	 * of one core, or {@code null} before its first sample, when no process is alive, or without
+	 * {@code /proc}
+	 * @param memory the resident set of the worker and its session, in bytes, or {@code null} as for
+	 * {@code cpu}
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
 			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop,
-			int probeFailures, long generation, @Nullable Next next) implements OperationResponseBody {
+			int probeFailures, long generation, @Nullable Next next, @Nullable Double cpu, @Nullable Long memory)
+			implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
@@ -103,7 +122,8 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 					(worker.readyAt() != null) ? worker.readyAt().toString() : null,
 					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
 					(exit != null) ? Exit.of(exit) : null, worker.crashLoop(), worker.probeFailures(),
-					worker.generation(), (worker.next() != null) ? Next.of(worker.next()) : null);
+					worker.generation(), (worker.next() != null) ? Next.of(worker.next()) : null, percent(worker.cpu()),
+					worker.memory());
 		}
 
 	}

@@ -45,6 +45,11 @@ final class CforkPoolOptions {
 			.launcher(properties.getLauncher())
 			.listen(listen(properties.getListen()))
 			.listenStdin(properties.getListenStdin())
+			.reload(properties.getReload().getStrategy(), properties.getReload().getBatchSize())
+			.resourceInterval(properties.getResources().getInterval())
+			.maxMemory((properties.getMaxMemory() != null) ? properties.getMaxMemory().toBytes() : null)
+			.maxLifetime(properties.getMaxLifetime())
+			.maxLifetimeJitter(properties.getMaxLifetimeJitter())
 			.classLoader(classLoader);
 		if (properties.getCount() != null) {
 			builder.count(properties.getCount());

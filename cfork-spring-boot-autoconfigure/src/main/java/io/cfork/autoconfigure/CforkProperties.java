@@ -11,10 +11,12 @@ import io.cfork.Launcher;
 import io.cfork.ListenAddress;
 import io.cfork.LivenessCheck;
 import io.cfork.ReadinessCheck;
+import io.cfork.ReloadStrategy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.logging.LogLevel;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the worker pool ({@code cfork.*}).
@@ -71,6 +73,8 @@ public class CforkProperties {
 	private final Log log = new Log();
 
 	private final Readiness readiness = new Readiness();
+
+	private final Reload reload = new Reload();
 
 	private final Liveness liveness = new Liveness();
 
@@ -129,6 +133,25 @@ public class CforkProperties {
 	 * 'auto': native where it works, else jdk.
 	 */
 	private Launcher launcher = Launcher.AUTO;
+	private final Resources resources = new Resources();
+
+	/**
+	 * Resident set above which a worker, with the processes of its session, is recycled once two
+	 * samples in a row saw it above: stopped (SIGTERM, SIGKILL after 'cfork.shutdown-timeout'),
+	 * then forked again. Needs /proc (Linux).
+	 */
+	private @Nullable DataSize maxMemory;
+
+	/**
+	 * Lifetime after which each worker is recycled: stopped, then forked again. Needs /proc (Linux).
+	 */
+	private @Nullable Duration maxLifetime;
+
+	/**
+	 * Most that each worker's 'cfork.max-lifetime' is lengthened by, at random, so that workers are
+	 * not all recycled at once. Defaults to 10% of 'cfork.max-lifetime'.
+	 */
+	private @Nullable Duration maxLifetimeJitter;
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -210,6 +233,10 @@ public class CforkProperties {
 		return this.readiness;
 	}
 
+	public Reload getReload() {
+		return this.reload;
+	}
+
 	public Liveness getLiveness() {
 		return this.liveness;
 	}
@@ -286,6 +313,34 @@ public class CforkProperties {
 		this.launcher = launcher;
 	}
 
+	public Resources getResources() {
+		return this.resources;
+	}
+
+	public @Nullable DataSize getMaxMemory() {
+		return this.maxMemory;
+	}
+
+	public void setMaxMemory(@Nullable DataSize maxMemory) {
+		this.maxMemory = maxMemory;
+	}
+
+	public @Nullable Duration getMaxLifetime() {
+		return this.maxLifetime;
+	}
+
+	public void setMaxLifetime(@Nullable Duration maxLifetime) {
+		this.maxLifetime = maxLifetime;
+	}
+
+	public @Nullable Duration getMaxLifetimeJitter() {
+		return this.maxLifetimeJitter;
+	}
+
+	public void setMaxLifetimeJitter(@Nullable Duration maxLifetimeJitter) {
+		this.maxLifetimeJitter = maxLifetimeJitter;
+	}
+
 	/**
 	 * Java workers: a main class run in a child JVM.
 	 */
@@ -329,6 +384,42 @@ public class CforkProperties {
 
 		public void setJvmArgs(List<String> jvmArgs) {
 			this.jvmArgs = jvmArgs;
+		}
+
+	}
+
+	/**
+	 * How a worker is replaced by a rolling reload, a restart or a max-lifetime recycle.
+	 */
+	public static class Reload {
+
+		/**
+		 * 'start-first': the replacement starts beside the worker, which is stopped once the
+		 * replacement is ready (needs workers that can run twice at once: a shared or master-owned
+		 * port). 'stop-first': the worker is stopped, then the replacement started (workers with a
+		 * port of their own).
+		 */
+		private ReloadStrategy strategy = ReloadStrategy.START_FIRST;
+
+		/**
+		 * Slots a rolling reload replaces at once.
+		 */
+		private int batchSize = 1;
+
+		public ReloadStrategy getStrategy() {
+			return this.strategy;
+		}
+
+		public void setStrategy(ReloadStrategy strategy) {
+			this.strategy = strategy;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
 		}
 
 	}
@@ -634,6 +725,27 @@ public class CforkProperties {
 
 		public void setMax(Duration max) {
 			this.max = max;
+		}
+
+	}
+
+	/**
+	 * Sampling of what each worker costs: CPU and memory, from /proc (Linux).
+	 */
+	public static class Resources {
+
+		/**
+		 * Time between two samples of every worker's CPU and memory, taken on one thread for the
+		 * whole pool.
+		 */
+		private Duration interval = Duration.ofSeconds(5);
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
 		}
 
 	}

@@ -38,10 +38,10 @@ import static org.awaitility.Awaitility.await;
 class CforkEndpointJacksonSettingsWebTests {
 
 	private static final List<String> POOL = List.of("status", "desired", "alive", "ready", "reforks", "limit",
-			"command", "env", "listen", "reload", "workers");
+			"command", "env", "listen", "reload", "workers", "cpu", "memory");
 
 	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "readyAt", "uptime",
-			"restarts", "lastExit", "crashLoop", "probeFailures", "generation", "next");
+			"restarts", "lastExit", "crashLoop", "probeFailures", "generation", "next", "cpu", "memory");
 
 	private static final List<String> EXIT = List.of("code", "signal", "unexpected", "at", "error", "reason");
 

@@ -116,7 +116,7 @@ class CforkEndpointWebTests {
 		assertThat(restarted.read("$.lastExit", Map.class)).containsEntry("code", 143)
 			.containsEntry("signal", "SIGTERM")
 			.containsEntry("unexpected", false)
-			.containsEntry("reason", "replaced");
+			.containsEntry("reason", "restart");
 		assertThat(this.pool.snapshot().reforks()).as("a restart is not a refork").isEqualTo(reforks);
 		assertThat(metric("cfork.worker.forks?tag=cause:restart", "COUNT")).isEqualTo(restarts + 1);
 		assertThat(this.actuator.post("/actuator/cfork/9", "").statusCode()).isEqualTo(404);

@@ -25,7 +25,9 @@ class CforkPropertiesTests {
 			"cfork.readiness.port",
 			"cfork.readiness.url", "cfork.readiness.log-pattern", "cfork.readiness.timeout", "cfork.readiness.interval",
 			"cfork.liveness.type", "cfork.liveness.port", "cfork.liveness.url", "cfork.liveness.period",
-			"cfork.liveness.timeout", "cfork.liveness.failure-threshold", "cfork.increment-env");
+			"cfork.liveness.timeout", "cfork.liveness.failure-threshold", "cfork.increment-env", "cfork.listen",
+			"cfork.listen-stdin", "cfork.reload.strategy", "cfork.reload.batch-size", "cfork.resources.interval",
+			"cfork.max-memory", "cfork.max-lifetime", "cfork.max-lifetime-jitter");
 
 	@Test
 	void everyPropertyOfTheContractHasMetadataWithADescription() throws Exception {
@@ -61,16 +63,19 @@ class CforkPropertiesTests {
 			.containsEntry("cfork.liveness.type", "none")
 			.containsEntry("cfork.liveness.period", "10s")
 			.containsEntry("cfork.liveness.timeout", "1s")
-			.containsEntry("cfork.liveness.failure-threshold", 3);
+			.containsEntry("cfork.liveness.failure-threshold", 3)
+			.containsEntry("cfork.reload.strategy", "start-first")
+			.containsEntry("cfork.reload.batch-size", 1)
+			.containsEntry("cfork.resources.interval", "5s");
 	}
 
 	@Test
 	void theHealthIndicatorsSwitchIsDocumented() throws Exception {
 		assertThat(metadata("$.properties[?(@.name == 'management.health.cfork.enabled')]")).singleElement()
 			.satisfies((property) -> {
-			assertThat(property).containsEntry("type", "java.lang.Boolean").containsEntry("defaultValue", true);
-			assertThat((String) property.get("description")).startsWith("Whether to enable");
-		});
+				assertThat(property).containsEntry("type", "java.lang.Boolean").containsEntry("defaultValue", true);
+				assertThat((String) property.get("description")).startsWith("Whether to enable");
+			});
 	}
 
 	private static List<Map<String, Object>> metadata() throws Exception {
