@@ -11,14 +11,19 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Starts and stops a worker's readiness and liveness checks, and turns their results into tasks
- * for the supervisor: {@link WorkerPool#ready(Slot, long)} and
- * {@link WorkerPool#checkFailed(Slot, long, String, boolean)}.
+ * for the supervisor: a worker is ready ({@link WorkerPool#ready(Slot, long)}), or it failed a check
+ * for good and is stopped, its exit unexpected.
  */
 final class WorkerChecks implements AutoCloseable {
+
+	/** How long a Java worker has to print its thread dump (SIGQUIT) before it gets SIGTERM. */
+	private static final Duration THREAD_DUMP_TIME = Duration.ofMillis(500);
 
 	private final PoolOptions options;
 
 	private final WorkerPool pool;
+
+	private final PoolReporter report;
 
 	private final @Nullable Probes probes;
 
@@ -27,9 +32,10 @@ final class WorkerChecks implements AutoCloseable {
 	/** Workers (by pid) whose ready line was seen: the rest of their output is not matched. */
 	private final Set<Long> readyLines = ConcurrentHashMap.newKeySet();
 
-	WorkerChecks(PoolOptions options, WorkerPool pool, String threadName) {
+	WorkerChecks(PoolOptions options, WorkerPool pool, PoolReporter report, String threadName) {
 		this.options = options;
 		this.pool = pool;
+		this.report = report;
 		boolean probing = isProbe(options.readiness().type()) || options.liveness().type() != LivenessCheck.Type.NONE;
 		this.probes = probing ? new Probes(threadName) : null;
 		String pattern = options.readiness().logPattern();
@@ -76,7 +82,7 @@ final class WorkerChecks implements AutoCloseable {
 			}));
 		}
 		Duration timeout = readiness.timeout();
-		slot.setTimer(this.pool.schedule(() -> this.pool.checkFailed(slot, id,
+		slot.setTimer(this.pool.schedule(() -> checkFailed(slot, id,
 				"not ready within " + Durations.format(timeout), false), timeout));
 	}
 
@@ -92,7 +98,56 @@ final class WorkerChecks implements AutoCloseable {
 		}
 		Probes.Check check = check(slot.index, process.pid(), liveness.port(), liveness.url());
 		slot.setProbe(this.probes.every(check, liveness.period(), liveness.timeout(),
-				(failure) -> this.pool.execute(() -> this.pool.livenessResult(slot, id, failure))));
+				(failure) -> this.pool.execute(() -> livenessResult(slot, id, failure))));
+	}
+
+	/**
+	 * One liveness check of the worker forked as {@code id} passed ({@code null}) or failed. On the
+	 * supervisor thread.
+	 */
+	void livenessResult(Slot slot, long id, @Nullable String failure) {
+		WorkerProcess process = slot.process();
+		if (slot.id() != id || !slot.is(SlotState.RUNNING) || process == null) {
+			return;
+		}
+		if (failure == null) {
+			slot.livenessPassed();
+			return;
+		}
+		int failures = slot.livenessFailed();
+		int threshold = this.options.liveness().failureThreshold();
+		this.report.checkFailed(process.pid(), new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.LIVENESS,
+				failure), failures, threshold);
+		if (failures >= threshold) {
+			checkFailed(slot, id, "liveness: " + failures + " failed checks (" + failure + ")", true);
+		}
+	}
+
+	/**
+	 * The worker forked as {@code id} failed a check for good: it is replaced. Its exit is
+	 * unexpected; a Java worker first gets SIGQUIT, for its thread dump. On the supervisor thread.
+	 */
+	void checkFailed(Slot slot, long id, String reason, boolean liveness) {
+		WorkerProcess process = slot.process();
+		boolean checked = liveness ? slot.is(SlotState.RUNNING) : slot.is(SlotState.STARTING);
+		if (slot.id() != id || !checked || process == null) {
+			return;
+		}
+		if (!liveness) {
+			this.report.checkFailed(process.pid(),
+					new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.READINESS, reason), 1, 1);
+		}
+		this.report.replacing(slot.index, process.pid(), reason);
+		if (liveness && this.options.command().isJava()) {
+			// The JVM prints its thread dump on SIGQUIT and goes on: give it a moment before SIGTERM.
+			slot.stopping(SlotState.FAILING, null, reason);
+			slot.cancelTimers();
+			process.quit();
+			slot.setKillTimer(this.pool.schedule(() -> this.pool.sigterm(slot, id), THREAD_DUMP_TIME));
+		}
+		else {
+			this.pool.terminate(slot, SlotState.FAILING, null, reason);
+		}
 	}
 
 	/**

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
@@ -25,10 +24,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class WorkerPool {
 
-	/** How long a Java worker has to print its thread dump (SIGQUIT) before it gets SIGTERM. */
-	private static final Duration THREAD_DUMP_TIME = Duration.ofMillis(500);
-	/** Samples in a row above {@code max-memory} after which a worker is recycled. */
-	static final int MEMORY_SAMPLES = 2;
 
 	private final PoolOptions options;
 
@@ -77,13 +72,9 @@ final class WorkerPool {
 	/** Which slot each live process belongs to: a slot's, or a replacement's. */
 	private final Map<WorkerProcess, Slot> owners = new HashMap<>();
 
-	/** Processes a start-first replacement took over from, stopping: the slot they served. */
-	private final Map<WorkerProcess, Replaced> replaced = new HashMap<>();
+	private final Replacements replacements;
 
-	/** The workers' generation new forks get: raised by each reload. */
-	private long generation;
-
-	private @Nullable Rollout rollout;
+	private final Recycling recycling;
 
 	private volatile PoolSnapshot published;
 
@@ -98,12 +89,17 @@ final class WorkerPool {
 		this.desired = options.count();
 		// First: a port that cannot be bound fails the start before anything else is set up.
 		this.sockets = options.listen().isEmpty() ? null : MasterSockets.bind(options.listen());
-		this.checks = new WorkerChecks(options, this, "cfork-probes");
+		this.published = notStarted(options);
+		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
+		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
+		this.checks = new WorkerChecks(options, this, this.report, "cfork-probes");
 		try {
 			this.launcher = Launchers.create(options, this.checks.output(), poolId, this.sockets);
 		}
 		catch (RuntimeException ex) {
 			this.checks.close();
+			this.report.close();
+			this.supervisor.shutdown();
 			if (this.sockets != null) {
 				this.sockets.close();
 			}
@@ -112,11 +108,10 @@ final class WorkerPool {
 		boolean procFs = ProcFs.isAvailable();
 		this.reaper = (procFs && this.launcher.ownSession()) ? new LeftoverReaper(poolId) : null;
 		this.watchdog = procFs ? PoolWatchdog.start(poolId) : null;
-		this.published = notStarted(options);
-		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
-		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
+		this.replacements = new Replacements(this, options, clock, this.slots, this.supervisor, this.report);
+		this.recycling = new Recycling(this, options, this.slots, this.supervisor, this.report, this.replacements);
 		this.sampler = procFs ? new ResourceSampler(options.resourceInterval(), () -> this.published,
-				(samples) -> execute(() -> sampled(samples)), "cfork-resources") : null;
+				(samples) -> execute(() -> this.recycling.sampled(samples)), "cfork-resources") : null;
 	}
 
 	/**
@@ -176,9 +171,7 @@ final class WorkerPool {
 		this.phase = Phase.STOPPING;
 		this.stopped = done;
 		this.report.stopping(this.slots.alive());
-		if (this.rollout != null && this.rollout.abandoned(this.clock.instant())) {
-			finishRollout(this.rollout);
-		}
+		this.replacements.abandon();
 		for (Slot slot : this.slots.all()) {
 			Slot next = slot.next();
 			if (next != null && next.isAlive()) {
@@ -223,7 +216,7 @@ final class WorkerPool {
 	 * Forks a worker in the slot.
 	 * @param latencyFrom for a refork, when its latency is measured from (nano ticks)
 	 */
-	private void fork(Slot slot, ForkCause cause, @Nullable Long latencyFrom) {
+	void fork(Slot slot, ForkCause cause, @Nullable Long latencyFrom) {
 		Slot primary = slot.primary();
 		boolean replacement = primary != null && this.slots.holds(primary) && primary.next() == slot;
 		if (this.phase != Phase.RUNNING || !(this.slots.holds(slot) || replacement)) {
@@ -250,10 +243,10 @@ final class WorkerPool {
 			return;
 		}
 		long now = System.nanoTime();
-		slot.setGeneration(this.generation);
+		slot.setGeneration(this.replacements.generation());
 		slot.started(id, process, now, this.clock.instant());
 		this.owners.put(process, slot);
-		scheduleRecycle(slot, id);
+		this.recycling.scheduleRecycle(slot, id);
 		Duration minUptime = this.options.minUptime();
 		boolean readyNow = this.options.readiness().type() == ReadinessCheck.Type.NONE && minUptime.isZero();
 		if (this.options.readiness().type() != ReadinessCheck.Type.NONE) {
@@ -287,7 +280,7 @@ final class WorkerPool {
 		Duration readyTime = Duration.ofNanos(Math.max(0, System.nanoTime() - slot.startNanos()));
 		Slot primary = slot.primary();
 		if (primary != null) {
-			takeOver(primary, slot, process, id, readyTime);
+			this.replacements.takeOver(primary, slot, process, id, readyTime);
 			return;
 		}
 		this.checks.ready(slot, process, id);
@@ -300,31 +293,47 @@ final class WorkerPool {
 	}
 
 	/**
-	 * A start-first replacement is ready: the slot takes its process over, and the process it had
-	 * is stopped gracefully; the replacement ends once that one has exited.
+	 * A replacement took over from {@code old}: the slot owns its process now, whose liveness
+	 * check starts.
 	 */
-	private void takeOver(Slot primary, Slot replacement, WorkerProcess process, long id, Duration readyTime) {
-		WorkerProcess old = primary.process();
-		if (old == null || !(primary.is(SlotState.RUNNING) || primary.is(SlotState.STARTING))) {
-			// The worker it was to replace is stopping already: the replacement is not needed.
-			terminate(replacement, SlotState.STOPPING, null, null);
-			return;
-		}
-		Replaced retired = new Replaced(primary, primary.id(), primary.startNanos(), primary.replacementReason());
-		primary.adopt(replacement);
+	void tookOver(WorkerProcess old, WorkerProcess process, Slot slot, long id) {
 		this.owners.remove(old);
-		this.owners.put(process, primary);
-		this.checks.ready(primary, process, id);
-		this.report.ready(process.pid(), new WorkerReady(primary.snapshot(), readyTime));
-		this.report.replaced(primary.index, old.pid(), process.pid(), primary.generation());
-		this.replaced.put(old, retired);
-		old.terminate();
-		retired.killTimer = this.supervisor.schedule(() -> {
-			if (this.replaced.containsKey(old)) {
-				this.report.killing(primary.index, old.pid());
-				old.kill();
-			}
-		}, this.options.shutdownTimeout());
+		this.owners.put(process, slot);
+		this.checks.ready(slot, process, id);
+	}
+
+	/**
+	 * Forgets a process that exited: what it left is reaped, its ready line no longer awaited.
+	 */
+	void forget(WorkerProcess process, long id, long seen) {
+		if (this.reaper != null) {
+			this.reaper.reap(process.pid(), id, seen);
+		}
+		this.checks.exited(process.pid());
+	}
+
+	/**
+	 * An exit was handled: if the pool is stopping, it may be stopped now.
+	 */
+	void exitHandled() {
+		if (this.phase == Phase.STOPPING) {
+			checkStopped();
+		}
+	}
+
+	boolean isRunning() {
+		return this.phase == Phase.RUNNING;
+	}
+
+	int desired() {
+		return this.desired;
+	}
+
+	/**
+	 * Starts a rolling reload: see {@link Replacements}.
+	 */
+	void reload(CompletableFuture<PoolSnapshot> started, CompletableFuture<ReloadSnapshot> result) {
+		this.replacements.reload(started, result);
 	}
 
 	/**
@@ -337,54 +346,6 @@ final class WorkerPool {
 			if (candidate != null && process != null && process.pid() == pid) {
 				ready(candidate, candidate.id());
 			}
-		}
-	}
-
-	/**
-	 * One liveness check of the worker forked as {@code id} passed ({@code null}) or failed.
-	 */
-	void livenessResult(Slot slot, long id, @Nullable String failure) {
-		WorkerProcess process = slot.process();
-		if (slot.id() != id || !slot.is(SlotState.RUNNING) || process == null) {
-			return;
-		}
-		if (failure == null) {
-			slot.livenessPassed();
-			return;
-		}
-		int failures = slot.livenessFailed();
-		int threshold = this.options.liveness().failureThreshold();
-		this.report.checkFailed(process.pid(), new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.LIVENESS,
-				failure), failures, threshold);
-		if (failures >= threshold) {
-			checkFailed(slot, id, "liveness: " + failures + " failed checks (" + failure + ")", true);
-		}
-	}
-
-	/**
-	 * The worker forked as {@code id} failed a check for good: it is replaced. Its exit is
-	 * unexpected; a Java worker first gets SIGQUIT, for its thread dump.
-	 */
-	void checkFailed(Slot slot, long id, String reason, boolean liveness) {
-		WorkerProcess process = slot.process();
-		boolean checked = liveness ? slot.is(SlotState.RUNNING) : slot.is(SlotState.STARTING);
-		if (slot.id() != id || !checked || process == null) {
-			return;
-		}
-		if (!liveness) {
-			this.report.checkFailed(process.pid(),
-					new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.READINESS, reason), 1, 1);
-		}
-		this.report.replacing(slot.index, process.pid(), reason);
-		if (liveness && this.options.command().isJava()) {
-			// The JVM prints its thread dump on SIGQUIT and goes on: give it a moment before SIGTERM.
-			slot.stopping(SlotState.FAILING, null, reason);
-			slot.cancelTimers();
-			process.quit();
-			slot.setKillTimer(this.supervisor.schedule(() -> sigterm(slot, id), THREAD_DUMP_TIME));
-		}
-		else {
-			terminate(slot, SlotState.FAILING, null, reason);
 		}
 	}
 
@@ -410,25 +371,19 @@ final class WorkerPool {
 		if (owner != null && owner.process() == process) {
 			Slot primary = owner.primary();
 			if (primary != null) {
-				replacementExited(primary, owner, process, code, seen);
+				this.replacements.replacementExited(primary, owner, process, code, seen);
 			}
 			else {
 				exited(owner, process, code, seen);
 			}
 			return;
 		}
-		Replaced retired = this.replaced.remove(process);
-		if (retired != null) {
-			replacedExited(retired, process, code, seen);
-		}
+		this.replacements.exited(process, code, seen);
 	}
 
 	private void exited(Slot slot, WorkerProcess process, int code, long seen) {
 		Duration lifetime = Duration.ofNanos(Math.max(0, seen - slot.startNanos()));
-		if (this.reaper != null) {
-			this.reaper.reap(process.pid(), slot.id(), seen);
-		}
-		this.checks.exited(process.pid());
+		forget(process, slot.id(), seen);
 		boolean young = !slot.wasReady();
 		ExitOutcome outcome = decide(slot, false, code, seen);
 		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), outcome.unexpected(), this.clock.instant(),
@@ -448,57 +403,6 @@ final class WorkerPool {
 					+ ((lastError != null) ? ": " + lastError : ""));
 		}
 		apply(slot, process.pid(), exit, lifetime, outcome, seen, lastError);
-	}
-
-	/**
-	 * A start-first replacement exited before it was taken over: the replacement failed, and the
-	 * slot keeps its worker.
-	 */
-	private void replacementExited(Slot primary, Slot replacement, WorkerProcess process, int code, long seen) {
-		Duration lifetime = Duration.ofNanos(Math.max(0, seen - replacement.startNanos()));
-		if (this.reaper != null) {
-			this.reaper.reap(process.pid(), replacement.id(), seen);
-		}
-		this.checks.exited(process.pid());
-		boolean asked = replacement.is(SlotState.STOPPING);
-		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), !asked, this.clock.instant(), null,
-				replacement.stopReason());
-		String error = asked ? null : process.lastErrorLine();
-		replacement.exited(exit, SlotState.EXITED, 0);
-		primary.clearNext();
-		String failure = "worker " + primary.index + "'s replacement exited with " + exit.describe()
-				+ ((error != null) ? ": " + ControlCharacters.escape(error) : "");
-		this.report.exited(new WorkerExited(replacement.snapshot(), replacement.id(), process.pid(), exit, lifetime,
-				false), ExitOutcome.expected(SlotState.EXITED, null, asked ? "stopped"
-						: "replacement failed; worker " + primary.index + " keeps its worker"), asked ? null : error);
-		primary.replacementEnded(failure);
-		if (this.phase == Phase.STOPPING) {
-			checkStopped();
-		}
-	}
-
-	/**
-	 * The process a start-first replacement took over from exited: the replacement is done.
-	 */
-	private void replacedExited(Replaced retired, WorkerProcess process, int code, long seen) {
-		if (retired.killTimer != null) {
-			retired.killTimer.cancel(false);
-		}
-		Duration lifetime = Duration.ofNanos(Math.max(0, seen - retired.startNanos));
-		if (this.reaper != null) {
-			this.reaper.reap(process.pid(), retired.id, seen);
-		}
-		this.checks.exited(process.pid());
-		Slot slot = retired.slot;
-		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), false, this.clock.instant(), null,
-				retired.reason);
-		slot.replacedExited(exit);
-		this.report.exited(new WorkerExited(slot.snapshot(), retired.id, process.pid(), exit, lifetime, false),
-				ExitOutcome.expected(SlotState.RUNNING, null, "replaced by pid " + slot.snapshot().pid()), null);
-		slot.replacementEnded(null);
-		if (this.phase == Phase.STOPPING) {
-			checkStopped();
-		}
 	}
 
 	private ExitOutcome decide(Slot slot, boolean launchFailed, int code, long now) {
@@ -582,14 +486,14 @@ final class WorkerPool {
 		}
 		if (slot.isBeingReplaced()) {
 			result.completeExceptionally(new ReloadInProgressException("Worker " + index + " is being replaced already",
-					(this.rollout != null) ? this.rollout.snapshot() : null));
+					this.replacements.reloadSnapshot()));
 			return;
 		}
 		this.report.restarting(index);
 		slot.forgive();
 		this.supervisor.afterPublish(() -> started.complete(slot.snapshot()));
 		if (slot.is(SlotState.RUNNING) || slot.is(SlotState.STARTING)) {
-			replace(slot, ForkCause.RESTART, "restart", (failure) -> {
+			this.replacements.replace(slot, ForkCause.RESTART, "restart", (failure) -> {
 				if (failure == null) {
 					this.supervisor.afterPublish(() -> result.complete(slot.snapshot()));
 				}
@@ -605,85 +509,16 @@ final class WorkerPool {
 		resume(ForkCause.RESTART);
 	}
 
-	/**
-	 * Replaces a slot's worker with the pool's strategy: start-first, a replacement beside it that
-	 * takes over once ready; stop-first, the worker stopped and forked again.
-	 * @param done told {@code null} once the slot was replaced, else why the replacement failed
-	 */
-	private void replace(Slot slot, ForkCause cause, String reason,
-			java.util.function.Consumer<@Nullable String> done) {
-		slot.awaitReplacement(reason, done);
-		if (this.options.reloadStrategy() == ReloadStrategy.START_FIRST) {
-			fork(slot.startReplacement(), cause, null);
-		}
-		else {
-			terminate(slot, SlotState.RESTARTING, cause, reason);
-		}
-	}
-
-	/**
-	 * Starts a rolling reload: each slot, a batch at a time, replaced by a worker of the next
-	 * generation, running the files on disk now.
-	 */
-	void reload(CompletableFuture<PoolSnapshot> started, CompletableFuture<ReloadSnapshot> result) {
-		if (this.phase != Phase.RUNNING) {
-			result.completeExceptionally(notRunning());
-			started.completeExceptionally(notRunning());
-			return;
-		}
-		if (this.rollout != null && this.rollout.inProgress()) {
-			ReloadInProgressException refused = new ReloadInProgressException("A reload is in progress",
-					this.rollout.snapshot());
-			result.completeExceptionally(refused);
-			started.completeExceptionally(refused);
-			return;
-		}
-		this.supervisor.afterPublish(() -> started.complete(this.published));
-		this.generation++;
-		List<Integer> indexes = this.slots.below(this.desired).stream().map((slot) -> slot.index).toList();
-		Rollout rollout = new Rollout(this.generation, indexes, this.options.reloadBatchSize(), this.clock.instant(),
-				result);
-		this.rollout = rollout;
-		this.report.reloadStarted(rollout.snapshot());
-		advance(rollout);
-	}
-
-	private void advance(Rollout rollout) {
-		Integer index;
-		while ((index = rollout.next()) != null) {
-			Slot slot = this.slots.get(index);
-			if (slot == null || slot.isBeingReplaced() || !(slot.is(SlotState.RUNNING) || slot.is(SlotState.STARTING))) {
-				// No worker to replace: the slot's next fork runs the new files anyway.
-				if (rollout.ended(null, this.clock.instant())) {
-					finishRollout(rollout);
-				}
-				continue;
-			}
-			replace(slot, ForkCause.RELOAD, "reload", (failure) -> {
-				if (rollout.ended(failure, this.clock.instant())) {
-					finishRollout(rollout);
-				}
-				else {
-					advance(rollout);
-				}
-			});
-		}
-	}
-
-	private void finishRollout(Rollout rollout) {
-		ReloadSnapshot outcome = rollout.snapshot();
-		this.report.reloadFinished(outcome);
-		this.supervisor.afterPublish(() -> rollout.result().complete(outcome));
-	}
-
 	void scale(int count, CompletableFuture<PoolSnapshot> result) {
 		if (this.phase != Phase.RUNNING) {
 			result.completeExceptionally(notRunning());
 			return;
 		}
-		if (this.rollout != null && this.rollout.inProgress()) {
-			result.completeExceptionally(
-					new ReloadInProgressException("A reload is in progress", this.rollout.snapshot()));
+		try {
+			this.replacements.requireNoReload("A scale");
+		}
+		catch (ReloadInProgressException refused) {
+			result.completeExceptionally(refused);
 			return;
 		}
 		this.report.scaling(this.desired, count);
@@ -737,7 +572,7 @@ final class WorkerPool {
 	 * Asks a slot's process to stop (SIGTERM, SIGKILL after the shutdown timeout), or changes what
 	 * follows if it was asked already.
 	 */
-	private void terminate(Slot slot, SlotState next, @Nullable ForkCause cause, @Nullable String reason) {
+	void terminate(Slot slot, SlotState next, @Nullable ForkCause cause, @Nullable String reason) {
 		boolean signalled = SlotState.STOPPING_STATES.contains(slot.state());
 		slot.stopping(next, cause, reason);
 		WorkerProcess process = slot.process();
@@ -751,7 +586,7 @@ final class WorkerPool {
 	/**
 	 * SIGTERM to a slot's process, SIGKILL after the shutdown timeout.
 	 */
-	private void sigterm(Slot slot, long id) {
+	void sigterm(Slot slot, long id) {
 		WorkerProcess process = slot.process();
 		if (slot.id() != id || process == null) {
 			return;
@@ -770,7 +605,7 @@ final class WorkerPool {
 	}
 
 	private void checkStopped() {
-		if (this.slots.alive() > 0 || !this.replaced.isEmpty()
+		if (this.slots.alive() > 0 || this.replacements.stopping()
 				|| this.slots.all().stream().anyMatch((slot) -> slot.next() != null && slot.next().isAlive())) {
 			return;
 		}
@@ -784,88 +619,6 @@ final class WorkerPool {
 		}
 	}
 
-	// ---- Resources --------------------------------------------------------------------
-
-	/**
-	 * Stores a round of samples on the slots, and recycles each worker that the last
-	 * {@value #MEMORY_SAMPLES} samples in a row saw above {@code max-memory}. A sample of a process
-	 * the slot no longer holds is dropped.
-	 */
-	private void sampled(List<ResourceSampler.Sample> samples) {
-		Long maxMemory = this.options.maxMemory();
-		for (ResourceSampler.Sample sample : samples) {
-			Slot slot = this.slots.get(sample.index());
-			if (slot == null || slot.id() != sample.id() || !slot.isAlive()) {
-				continue;
-			}
-			int over = slot.sampled(sample.cpu(), sample.memory(), maxMemory != null && sample.memory() > maxMemory);
-			if (over >= MEMORY_SAMPLES && recyclable(slot)) {
-				recycle(slot, WorkerRecycled.Reason.MEMORY, sample.memory());
-			}
-		}
-		this.report.sampled();
-	}
-
-	/**
-	 * Schedules the recycle of a slot's new process after {@code max-lifetime} plus a random part
-	 * of the jitter, if there is a max lifetime.
-	 */
-	private void scheduleRecycle(Slot slot, long id) {
-		Duration lifetime = this.options.maxLifetime();
-		Duration jitter = this.options.maxLifetimeJitter();
-		if (lifetime == null || jitter == null) {
-			return;
-		}
-		Duration after = lifetime.plusNanos(ThreadLocalRandom.current().nextLong(jitter.toNanos() + 1));
-		slot.setRecycleTimer(this.supervisor.schedule(() -> {
-			if (slot.id() == id && recyclable(slot)) {
-				recycle(slot, WorkerRecycled.Reason.LIFETIME, null);
-			}
-		}, after));
-	}
-
-	/**
-	 * Whether a slot's process may be recycled: it is alive and the pool has not asked it to stop.
-	 */
-	private boolean recyclable(Slot slot) {
-		return this.phase == Phase.RUNNING && (slot.is(SlotState.STARTING) || slot.is(SlotState.RUNNING))
-				&& !slot.isBeingReplaced();
-	}
-
-	/**
-	 * Recycles a slot's process. Past {@code max-memory}, stop-first (SIGTERM, SIGKILL after the
-	 * shutdown timeout, then a fork): the machine may not hold a second copy of a worker that is
-	 * already too big. Past {@code max-lifetime}, through the replacement path with the pool's
-	 * strategy (start-first by default: the replacement takes over once ready). Not a crash: not
-	 * counted against the refork limit, not backed off. A process that was never ready failed to
-	 * start, though: it is stopped as failing a check, and its exit is a young death (backed off,
-	 * counted), so that a build that outgrows its limit while it starts cannot recycle in a tight
-	 * loop.
-	 */
-	private void recycle(Slot slot, WorkerRecycled.Reason reason, @Nullable Long memory) {
-		WorkerProcess process = slot.process();
-		if (process == null) {
-			return;
-		}
-		Duration lifetime = Duration.ofNanos(Math.max(0, System.nanoTime() - slot.startNanos()));
-		boolean ready = slot.wasReady();
-		if (ready && reason == WorkerRecycled.Reason.LIFETIME) {
-			replace(slot, ForkCause.RECYCLE, reason.option(), (failure) -> {
-				if (failure != null && recyclable(slot)) {
-					// The replacement failed and the worker serves on: try again after another lifetime.
-					scheduleRecycle(slot, slot.id());
-				}
-			});
-		}
-		else if (ready) {
-			terminate(slot, SlotState.RESTARTING, ForkCause.RECYCLE, reason.option());
-		}
-		else {
-			terminate(slot, SlotState.FAILING, null, reason.option());
-		}
-		this.report.recycling(new WorkerRecycled(slot.snapshot(), process.pid(), reason, memory, lifetime, ready));
-	}
-
 	// ---- Snapshots --------------------------------------------------------------------
 
 	private PoolSnapshot snapshot() {
@@ -877,35 +630,11 @@ final class WorkerPool {
 		};
 		return new PoolSnapshot(status, this.desired, this.slots.alive(), ready, this.reforks,
 				new PoolSnapshot.Limit(this.options.limit(), this.options.duration(), this.gaveUp), this.command,
-				this.slots.snapshots(), (this.rollout != null) ? this.rollout.snapshot() : null);
+				this.slots.snapshots(), this.replacements.reloadSnapshot());
 	}
 
 	static IllegalStateException notRunning() {
 		return new IllegalStateException("The worker pool is not running");
-	}
-
-	/**
-	 * A process a start-first replacement took over from: the slot it served, while it stops.
-	 */
-	private static final class Replaced {
-
-		final Slot slot;
-
-		final long id;
-
-		final long startNanos;
-
-		final @Nullable String reason;
-
-		@Nullable ScheduledFuture<?> killTimer;
-
-		Replaced(Slot slot, long id, long startNanos, @Nullable String reason) {
-			this.slot = slot;
-			this.id = id;
-			this.startNanos = startNanos;
-			this.reason = reason;
-		}
-
 	}
 
 	private enum Phase {

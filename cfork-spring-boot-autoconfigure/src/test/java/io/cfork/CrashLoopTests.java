@@ -1,6 +1,5 @@
 package io.cfork;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -54,16 +53,8 @@ class CrashLoopTests {
 
 	@AfterEach
 	void stopThePool() {
-		List<Long> pids = (this.pool != null) ? this.pool.snapshot().workers().stream()
-			.map(WorkerSnapshot::pid)
-			.filter((pid) -> pid != null)
-			.toList() : List.of();
-		if (this.pool != null) {
-			this.pool.stop();
-		}
 		this.loggers.forEach((logger) -> logger.detachAppender(this.log));
-		assertThat(pids).allSatisfy((pid) -> assertThat(new File("/proc/" + pid)).doesNotExist());
-		assertThat(Proc.zombieChildren()).isEmpty();
+		Proc.stopAndCheckReaped(this.pool);
 	}
 
 	@Test

@@ -140,4 +140,21 @@ public final class Proc {
 			.count();
 	}
 
+	/**
+	 * Stops a pool (if any) and checks that it left nothing: its workers, anything carrying its
+	 * mark, no zombie child.
+	 */
+	public static void stopAndCheckReaped(WorkerPoolManager pool) {
+		if (pool != null) {
+			List<Long> pids = pool.snapshot().workers().stream().map(WorkerSnapshot::pid)
+				.filter((pid) -> pid != null).toList();
+			pool.stop();
+			org.assertj.core.api.Assertions.assertThat(pids)
+				.allSatisfy((pid) -> org.assertj.core.api.Assertions.assertThat(Path.of("/proc/" + pid)).doesNotExist());
+			org.assertj.core.api.Assertions.assertThat(workersOf(ProcessHandle.current().pid()))
+				.as("processes carrying this master's mark").isEmpty();
+		}
+		org.assertj.core.api.Assertions.assertThat(zombieChildren()).as("zombie children").isEmpty();
+	}
+
 }

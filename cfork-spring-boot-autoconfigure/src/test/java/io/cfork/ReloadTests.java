@@ -1,6 +1,5 @@
 package io.cfork;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -64,14 +63,7 @@ class ReloadTests {
 
 	@AfterEach
 	void stopThePool() {
-		if (this.pool != null) {
-			List<Long> pids = this.pool.snapshot().workers().stream().map(WorkerSnapshot::pid)
-				.filter((pid) -> pid != null).toList();
-			this.pool.stop();
-			assertThat(pids).allSatisfy((pid) -> assertThat(new File("/proc/" + pid)).doesNotExist());
-			assertThat(Proc.workersOf(ProcessHandle.current().pid())).isEmpty();
-		}
-		assertThat(Proc.zombieChildren()).isEmpty();
+		Proc.stopAndCheckReaped(this.pool);
 	}
 
 	@Test
