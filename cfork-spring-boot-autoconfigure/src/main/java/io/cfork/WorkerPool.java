@@ -294,12 +294,14 @@ final class WorkerPool {
 
 	/**
 	 * A replacement took over from {@code old}: the slot owns its process now, whose liveness
-	 * check starts.
+	 * check and lifetime start.
 	 */
 	void tookOver(WorkerProcess old, WorkerProcess process, Slot slot, long id) {
 		this.owners.remove(old);
 		this.owners.put(process, slot);
 		this.checks.ready(slot, process, id);
+		// The slot's lifetime timer went with its old process: the new one gets its own.
+		this.recycling.scheduleRecycle(slot, id);
 	}
 
 	/**
