@@ -157,4 +157,15 @@ public final class Proc {
 		org.assertj.core.api.Assertions.assertThat(zombieChildren()).as("zombie children").isEmpty();
 	}
 
+	/**
+	 * Waits, a bounded time, for every one of the given processes to be gone.
+	 */
+	public static void awaitGone(List<Long> pids) {
+		org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+			.untilAsserted(() -> org.assertj.core.api.Assertions.assertThat(pids)
+				.allSatisfy((pid) -> org.assertj.core.api.Assertions.assertThat(Path.of("/proc/" + pid))
+					.as("process %d", pid)
+					.doesNotExist()));
+	}
+
 }

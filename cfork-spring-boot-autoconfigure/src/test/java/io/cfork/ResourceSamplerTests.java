@@ -1,6 +1,5 @@
 package io.cfork;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,12 +35,8 @@ class ResourceSamplerTests {
 
 	@AfterEach
 	void reapEverything() {
-		if (this.pool != null) {
-			this.pool.stop();
-		}
-		await().atMost(WAIT)
-			.untilAsserted(() -> assertThat(this.pids).allSatisfy(
-					(pid) -> assertThat(new File("/proc/" + pid)).as("process %d", pid).doesNotExist()));
+		Proc.stopAndCheckReaped(this.pool);
+		Proc.awaitGone(this.pids);
 	}
 
 	@Test

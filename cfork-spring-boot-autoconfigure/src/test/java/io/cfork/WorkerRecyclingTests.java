@@ -1,6 +1,5 @@
 package io.cfork;
 
-import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,12 +48,8 @@ class WorkerRecyclingTests {
 
 	@AfterEach
 	void reapEverything() {
-		if (this.pool != null) {
-			this.pool.stop();
-		}
-		await().atMost(WAIT)
-			.untilAsserted(() -> assertThat(this.pids).allSatisfy(
-					(pid) -> assertThat(new File("/proc/" + pid)).as("process %d", pid).doesNotExist()));
+		Proc.stopAndCheckReaped(this.pool);
+		Proc.awaitGone(this.pids);
 	}
 
 	@Test
