@@ -158,15 +158,13 @@ final class JdkLauncher implements WorkerLauncher {
 
 		@Override
 		public void quit() {
-			// The JDK sends only SIGTERM and SIGKILL: kill(1) sends the rest.
+			// The JDK sends only SIGTERM and SIGKILL: kill(1) sends the rest. Not waited for (this runs
+			// on the supervisor thread); the JDK reaps it.
 			try {
-				new ProcessBuilder("kill", "-QUIT", Long.toString(this.process.pid())).start().waitFor(1, TimeUnit.SECONDS);
+				new ProcessBuilder("kill", "-QUIT", Long.toString(this.process.pid())).start();
 			}
 			catch (IOException ex) {
 				logger.warn("Could not send SIGQUIT to worker pid {}: {}", this.process.pid(), ex.getMessage());
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
 			}
 		}
 

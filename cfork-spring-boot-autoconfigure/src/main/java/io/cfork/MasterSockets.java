@@ -190,10 +190,6 @@ final class MasterSockets implements AutoCloseable {
 		return this.fds.clone();
 	}
 
-	int size() {
-		return this.fds.length;
-	}
-
 	@Override
 	public void close() {
 		for (int fd : this.fds) {

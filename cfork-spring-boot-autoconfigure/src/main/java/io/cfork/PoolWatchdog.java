@@ -77,10 +77,6 @@ final class PoolWatchdog implements AutoCloseable {
 		}
 	}
 
-	long pid() {
-		return this.process.pid();
-	}
-
 	/**
 	 * Lets the watchdog sweep (the master has swept already: it finds nothing) and reaps it.
 	 */

@@ -68,14 +68,6 @@ final class Rollout {
 	}
 
 	/**
-	 * A slot needs no replacement (it has no worker: its next fork runs the new files).
-	 */
-	void skipped() {
-		this.inFlight--;
-		this.replaced++;
-	}
-
-	/**
 	 * A slot's replacement ended.
 	 * @param failure why it failed, or {@code null} if the slot was replaced
 	 * @param now the time

@@ -420,10 +420,6 @@ final class Slot {
 		this.probeFailures = 0;
 	}
 
-	@Nullable Instant startedAt() {
-		return this.startedAt;
-	}
-
 	void cancelTimers() {
 		if (this.timer != null) {
 			this.timer.cancel(false);
