@@ -13,20 +13,35 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The pool itself ({@code io.cfork}, not its sub-packages) is usable from plain Java: none of its
- * classes refers to a Spring type.
+ * The pool itself ({@code io.cfork}, not its sub-packages) and the worker's API
+ * ({@code io.cfork.worker}) are usable from plain Java: none of their classes refers to a Spring
+ * type.
  */
 class CoreIndependenceTests {
 
 	@Test
 	void coreClassesReferToNoSpringType() throws IOException, URISyntaxException {
-		Path core = Path.of(WorkerPoolManager.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-			.resolve("io/cfork");
-		List<Path> classes;
-		try (Stream<Path> files = Files.list(core)) {
-			classes = files.filter((file) -> file.toString().endsWith(".class")).toList();
-		}
+		List<Path> classes = classes("io/cfork");
 		assertThat(classes).hasSizeGreaterThan(20);
+		assertNoSpringReference(classes);
+	}
+
+	@Test
+	void workerClassesReferToNoSpringType() throws IOException, URISyntaxException {
+		List<Path> classes = classes("io/cfork/worker");
+		assertThat(classes).hasSizeGreaterThan(2);
+		assertNoSpringReference(classes);
+	}
+
+	private static List<Path> classes(String packagePath) throws IOException, URISyntaxException {
+		Path directory = Path.of(WorkerPoolManager.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+			.resolve(packagePath);
+		try (Stream<Path> files = Files.list(directory)) {
+			return files.filter((file) -> file.toString().endsWith(".class")).toList();
+		}
+	}
+
+	private static void assertNoSpringReference(List<Path> classes) {
 		assertThat(classes).allSatisfy((file) -> assertThat(
 				new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1))
 			.as("references in %s", file.getFileName())
