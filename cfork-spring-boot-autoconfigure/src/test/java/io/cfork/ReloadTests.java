@@ -140,6 +140,49 @@ class ReloadTests {
 		assertThat(this.pool.scale(3).get(10, TimeUnit.SECONDS).desired()).isEqualTo(3);
 	}
 
+	@Test
+	void aWorkerKilledDuringAReloadIsReforkedAndTheReloadGoesOn() throws Exception {
+		start("v1", (options) -> options.count(3));
+		Files.writeString(this.directory.resolve("version.txt"), "slow-v2");
+		CompletableFuture<PoolSnapshot> started = new CompletableFuture<>();
+		CompletableFuture<ReloadSnapshot> reload = this.pool.reload(started);
+		assertThat(started.get(10, TimeUnit.SECONDS).workers().get(0).next()).as("worker 0's replacement").isNotNull();
+		long victim = started.get().workers().get(2).pid();
+		ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+		Proc.awaitGone(List.of(victim));
+		ReloadSnapshot done = reload.get(60, TimeUnit.SECONDS);
+		assertThat(done.state()).isEqualTo(ReloadSnapshot.State.DONE);
+		assertThat(done.replaced()).isEqualTo(3);
+		assertThat(this.pool.snapshot().reforks()).as("the killed worker was reforked").isEqualTo(1);
+		assertThat(this.pool.snapshot().workers()).allSatisfy((worker) -> {
+			assertThat(worker.generation()).isEqualTo(1);
+			assertThat(worker.state()).isEqualTo(WorkerState.RUNNING);
+			assertThat(worker.pid()).isNotEqualTo(victim);
+		});
+		assertThat(get()).isEqualTo("slow-v2");
+	}
+
+	@Test
+	void stoppingThePoolDuringAReloadReapsTheOldWorkersAndTheNewOnes() throws Exception {
+		start("v1", (options) -> options.count(3));
+		Files.writeString(this.directory.resolve("version.txt"), "slow-v2");
+		CompletableFuture<PoolSnapshot> started = new CompletableFuture<>();
+		CompletableFuture<ReloadSnapshot> reload = this.pool.reload(started);
+		List<WorkerSnapshot> workers = started.get(10, TimeUnit.SECONDS).workers();
+		List<Long> pids = new java.util.ArrayList<>(workers.stream().map(WorkerSnapshot::pid).toList());
+		await().atMost(WAIT).until(() -> this.pool.snapshot().workers().get(0).next() != null
+				&& this.pool.snapshot().workers().get(0).next().pid() != null);
+		pids.add(this.pool.snapshot().workers().get(0).next().pid());
+		assertThat(pids).hasSize(4).doesNotContainNull();
+		this.pool.stop();
+		Proc.awaitGone(pids);
+		assertThat(Proc.zombieChildren()).as("zombie children").isEmpty();
+		assertThat(Proc.workersOf(ProcessHandle.current().pid())).as("processes carrying this master's mark").isEmpty();
+		ReloadSnapshot ended = reload.get(10, TimeUnit.SECONDS);
+		assertThat(ended.state()).isEqualTo(ReloadSnapshot.State.FAILED);
+		assertThat(ended.reason()).isEqualTo("the pool stopped");
+	}
+
 	private static void assertRefused(CompletableFuture<?> refused) {
 		assertThat(refused).failsWithin(Duration.ofSeconds(10))
 			.withThrowableOfType(ExecutionException.class)
