@@ -22,6 +22,7 @@ import com.jayway.jsonpath.DocumentContext;
 import com.jayway.jsonpath.JsonPath;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -56,24 +57,17 @@ class SampleApplicationIT {
 		assertPortFree(HELLO_PORT);
 		assertPortFree(ACTUATOR_PORT);
 		Path log = Files.createTempFile("sample-app", ".log");
-		this.master = new ProcessBuilder(javaExecutable(), "-jar", System.getProperty("sample.jar"))
-			.redirectErrorStream(true)
-			.redirectOutput(log.toFile())
-			.start();
-		long masterPid = this.master.pid();
-
-		// All four workers answer, as RUNNING in the endpoint.
-		await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-			.until(() -> "RUNNING".equals(poolOrNull().map((pool) -> pool.read("$.status")).orElse(null)));
+		long masterPid = startMaster(Path.of("."), log);
 		DocumentContext pool = pool();
 		assertThat(pool.read("$.alive", Integer.class)).isEqualTo(4);
 		List<Integer> pids = pool.read("$.workers[*].pid");
 		assertThat(Files.readString(log)).contains("the server is start at port 3001, PID=" + pids.get(0));
-		Set<String> answering = new HashSet<>();
+		assertThat(hello().body()).isEqualTo("hello fork\n");
+		Set<Long> answering = new HashSet<>();
 		for (int i = 0; i < 100 && answering.size() < 2; i++) {
-			HttpResponse<String> response = hello();
-			assertThat(response.body()).isEqualTo("hello fork\n");
-			answering.add(response.headers().firstValue("X-Worker-Pid").orElseThrow());
+			Map.Entry<Long, String> answer = HttpLoad.once(HELLO_PORT);
+			assertThat(answer.getValue()).isEqualTo("hello fork\n");
+			answering.add(answer.getKey());
 		}
 		assertThat(answering).as("workers answering on one port").hasSizeGreaterThanOrEqualTo(2);
 
@@ -121,6 +115,72 @@ class SampleApplicationIT {
 		assertThat(processesOfMaster(masterPid)).as("processes left by master %d", masterPid).isEmpty();
 		assertPortFree(HELLO_PORT);
 		assertThat(Files.readString(log)).contains("All workers stopped");
+	}
+
+	@Test
+	void aReloadUnderLoadFailsNoRequestAndEveryWorkerAnswersTheNewVersion(@TempDir Path directory) throws Exception {
+		assertPortFree(HELLO_PORT);
+		assertPortFree(ACTUATOR_PORT);
+		Path version = directory.resolve("hello-fork.version");
+		Files.writeString(version, "1\n");
+		Path log = directory.resolve("sample-app.log");
+		startMaster(directory, log, "--management.endpoint.cfork.access=unrestricted");
+		assertThat(hello().body()).isEqualTo("hello fork (version 1)\n");
+
+		// wrk's way: 16 connections, half kept alive, half closed after each response, none retrying.
+		HttpLoad load = new HttpLoad(HELLO_PORT, 16).start();
+		await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() > 2000);
+		Files.writeString(version, "2\n");
+		HttpResponse<String> accepted = post("/actuator/cfork", "{\"reload\":true}");
+		assertThat(accepted.statusCode()).isEqualTo(202);
+		assertThat(JsonPath.parse(accepted.body()).read("$.reload.state", String.class)).isEqualTo("IN_PROGRESS");
+		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+			.until(() -> "DONE".equals(pool().read("$.reload.state")));
+		DocumentContext pool = pool();
+		assertThat(pool.read("$.reload.replaced", Integer.class)).isEqualTo(4);
+		List<Long> workers = pool.read("$.workers[*].pid", List.class)
+			.stream().map((pid) -> ((Number) pid).longValue()).toList();
+		int answeredAtDone = load.answered.get();
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(load.lastBodyByPid)
+			.as("the last answer of each worker").containsKeys(workers.toArray(Long[]::new)));
+		await().atMost(Duration.ofSeconds(10)).until(() -> load.answered.get() > answeredAtDone + 2000);
+		load.stop();
+		System.out.printf("A reload of 4 workers under load (16 connections, half kept alive): %d requests, "
+				+ "%d socket errors, %d non-2xx%n", load.answered.get(), load.socketErrors.get(), load.non2xx.get());
+		assertThat(load.errors).as("socket errors and non-2xx responses").isEmpty();
+		assertThat(load.failed()).isZero();
+		assertThat(workers).allSatisfy((pid) -> assertThat(load.lastBodyByPid.get(pid))
+			.as("worker %d's answer", pid).isEqualTo("hello fork (version 2)\n"));
+		assertThat(Files.readString(log)).contains("Reload done: 4 workers replaced (generation 1)");
+
+		this.master.destroy();
+		assertThat(this.master.waitFor()).isEqualTo(143);
+		assertThat(processesOfMaster(this.master.pid())).as("processes left by the master").isEmpty();
+	}
+
+	/**
+	 * Starts the packaged sample in the given working directory and waits until its four workers
+	 * are RUNNING; returns the master's pid.
+	 */
+	private long startMaster(Path directory, Path log, String... args) throws IOException {
+		List<String> command = new java.util.ArrayList<>(List.of(javaExecutable(), "-jar",
+				Path.of(System.getProperty("sample.jar")).toAbsolutePath().toString()));
+		command.addAll(List.of(args));
+		this.master = new ProcessBuilder(command).directory(directory.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.start();
+		await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+			.until(() -> "RUNNING".equals(poolOrNull().map((pool) -> pool.read("$.status")).orElse(null)));
+		return this.master.pid();
+	}
+
+	private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + ACTUATOR_PORT + path))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.timeout(Duration.ofSeconds(5))
+			.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	private HttpResponse<String> hello() throws IOException {
