@@ -128,11 +128,8 @@ class ReloadTests {
 	@Test
 	void aReloadOrAScaleDuringAReloadIsRefused() throws Exception {
 		start("v1", (options) -> options.count(2));
-		Files.writeString(this.directory.resolve("version.txt"), "slow-v2");
 		CompletableFuture<PoolSnapshot> started = new CompletableFuture<>();
-		CompletableFuture<ReloadSnapshot> first = this.pool.reload(started);
-		assertThat(started.get(10, TimeUnit.SECONDS).reload().state()).isEqualTo(ReloadSnapshot.State.IN_PROGRESS);
-		assertThat(started.get().workers().get(0).next()).as("worker 0's replacement").isNotNull();
+		CompletableFuture<ReloadSnapshot> first = slowReload(started);
 		assertRefused(this.pool.reload());
 		assertRefused(this.pool.scale(3));
 		assertRefused(this.pool.restart(0));
@@ -143,10 +140,8 @@ class ReloadTests {
 	@Test
 	void aWorkerKilledDuringAReloadIsReforkedAndTheReloadGoesOn() throws Exception {
 		start("v1", (options) -> options.count(3));
-		Files.writeString(this.directory.resolve("version.txt"), "slow-v2");
 		CompletableFuture<PoolSnapshot> started = new CompletableFuture<>();
-		CompletableFuture<ReloadSnapshot> reload = this.pool.reload(started);
-		assertThat(started.get(10, TimeUnit.SECONDS).workers().get(0).next()).as("worker 0's replacement").isNotNull();
+		CompletableFuture<ReloadSnapshot> reload = slowReload(started);
 		long victim = started.get().workers().get(2).pid();
 		ProcessHandle.of(victim).orElseThrow().destroyForcibly();
 		Proc.awaitGone(List.of(victim));
@@ -165,10 +160,9 @@ class ReloadTests {
 	@Test
 	void stoppingThePoolDuringAReloadReapsTheOldWorkersAndTheNewOnes() throws Exception {
 		start("v1", (options) -> options.count(3));
-		Files.writeString(this.directory.resolve("version.txt"), "slow-v2");
 		CompletableFuture<PoolSnapshot> started = new CompletableFuture<>();
-		CompletableFuture<ReloadSnapshot> reload = this.pool.reload(started);
-		List<WorkerSnapshot> workers = started.get(10, TimeUnit.SECONDS).workers();
+		CompletableFuture<ReloadSnapshot> reload = slowReload(started);
+		List<WorkerSnapshot> workers = started.get().workers();
 		List<Long> pids = new java.util.ArrayList<>(workers.stream().map(WorkerSnapshot::pid).toList());
 		await().atMost(WAIT).until(() -> this.pool.snapshot().workers().get(0).next() != null
 				&& this.pool.snapshot().workers().get(0).next().pid() != null);
@@ -181,6 +175,18 @@ class ReloadTests {
 		ReloadSnapshot ended = reload.get(10, TimeUnit.SECONDS);
 		assertThat(ended.state()).isEqualTo(ReloadSnapshot.State.FAILED);
 		assertThat(ended.reason()).isEqualTo("the pool stopped");
+	}
+
+	/**
+	 * Starts a reload to a version that takes 2 s to start, once it is under way (worker 0's
+	 * replacement forked).
+	 */
+	private CompletableFuture<ReloadSnapshot> slowReload(CompletableFuture<PoolSnapshot> started) throws Exception {
+		Files.writeString(this.directory.resolve("version.txt"), "slow-v2");
+		CompletableFuture<ReloadSnapshot> reload = this.pool.reload(started);
+		assertThat(started.get(10, TimeUnit.SECONDS).reload().state()).isEqualTo(ReloadSnapshot.State.IN_PROGRESS);
+		assertThat(started.get().workers().get(0).next()).as("worker 0's replacement").isNotNull();
+		return reload;
 	}
 
 	private static void assertRefused(CompletableFuture<?> refused) {
