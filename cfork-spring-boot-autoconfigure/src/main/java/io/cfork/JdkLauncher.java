@@ -68,6 +68,10 @@ final class JdkLauncher implements WorkerLauncher {
 		if (setsid != null) {
 			line.add(setsid);
 		}
+		if (options.liveness().type() == LivenessCheck.Type.WATCHDOG) {
+			// WATCHDOG_PID is the worker's own pid, which exists only once it is spawned.
+			line.addAll(WorkerEnvironment.ownPidStep(false, true, false));
+		}
 		line.addAll(options.command().commandLine());
 		this.commandLine = List.copyOf(line);
 		this.ownSession = setsid != null;
@@ -77,13 +81,17 @@ final class JdkLauncher implements WorkerLauncher {
 	}
 
 	@Override
-	public WorkerProcess launch(int index, long id, int count) throws IOException {
+	public WorkerProcess launch(int index, long id, int count, WorkerMessages.@Nullable Channel channel)
+			throws IOException {
 		ProcessBuilder builder = new ProcessBuilder(this.commandLine);
 		if (this.directory != null) {
 			builder.directory(this.directory);
 		}
 		WorkerEnvironment.build(builder.environment(), this.options.env(index),
 				new WorkerEnvironment(index, id, count, this.masterPid, this.poolId));
+		if (channel != null) {
+			builder.environment().putAll(channel.environment());
+		}
 		builder.redirectInput(Redirect.from(DEV_NULL));
 		if (this.output == null) {
 			builder.redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD);

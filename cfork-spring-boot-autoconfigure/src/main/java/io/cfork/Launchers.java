@@ -58,8 +58,9 @@ final class Launchers {
 					yield launcher;
 				}
 				catch (RuntimeException ex) {
-					if (sockets != null) {
-						throw new IllegalStateException("The native launcher, which cfork.listen needs, failed to start: "
+					if (sockets != null || options.readiness().type() == ReadinessCheck.Type.IPC) {
+						throw new IllegalStateException("The native launcher, which " + ((sockets != null)
+								? "cfork.listen" : "cfork.readiness.type=ipc") + " needs, failed to start: "
 								+ ex.getMessage(), ex);
 					}
 					logger.warn("Workers are started with ProcessBuilder: the native launcher failed to start ({}). "
@@ -79,10 +80,56 @@ final class Launchers {
 		return support.available() ? null : support.detail();
 	}
 
+	/**
+	 * Why workers' messages ({@link WorkerMessages}: sd_notify, Node's IPC) cannot be received here:
+	 * they need Linux and JNA, not the rest of what the native launcher needs.
+	 * @return the reason, or {@code null} if they can be
+	 */
+	static @Nullable String messagesUnavailable() {
+		return Jna.UNAVAILABLE;
+	}
+
 	private static void logChoice(String format, Object... arguments) {
 		if (choiceLogged.compareAndSet(false, true)) {
 			logger.info(format, arguments);
 		}
+	}
+
+	/**
+	 * Whether JNA can call the C library here: probed once, when first needed.
+	 */
+	private static final class Jna {
+
+		static final @Nullable String UNAVAILABLE = probe();
+
+		private static @Nullable String probe() {
+			String os = System.getProperty("os.name", "");
+			if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+				return "it needs Linux, not " + os;
+			}
+			try {
+				Class.forName("com.sun.jna.Native", false, Launchers.class.getClassLoader());
+			}
+			catch (ClassNotFoundException | LinkageError ex) {
+				return "JNA (net.java.dev.jna:jna) is not on the class path";
+			}
+			try {
+				LinuxLibc.getpid();
+				return null;
+			}
+			catch (RuntimeException | LinkageError ex) {
+				return "JNA cannot call the C library (" + rootCause(ex) + ")";
+			}
+		}
+
+	}
+
+	private static Throwable rootCause(Throwable ex) {
+		Throwable cause = ex;
+		while (cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		return cause;
 	}
 
 	/**
@@ -118,11 +165,7 @@ final class Launchers {
 				return new Support(false, ex.getMessage());
 			}
 			catch (RuntimeException | LinkageError ex) {
-				Throwable cause = ex;
-				while (cause.getCause() != null) {
-					cause = cause.getCause();
-				}
-				return new Support(false, "JNA cannot call the C library (" + cause + ")");
+				return new Support(false, "JNA cannot call the C library (" + rootCause(ex) + ")");
 			}
 		}
 

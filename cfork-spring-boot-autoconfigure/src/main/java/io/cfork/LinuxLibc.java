@@ -32,6 +32,12 @@ final class LinuxLibc {
 
 	static final int F_SETFL = 4;
 
+	static final int AF_UNIX = 1;
+
+	static final int SOCK_STREAM = 1;
+
+	static final int SOCK_DGRAM = 2;
+
 	static final int EPOLL_CTL_ADD = 1;
 
 	static final int EPOLL_CTL_DEL = 2;
@@ -160,6 +166,8 @@ final class LinuxLibc {
 	static native int bind(int fd, Pointer address, int length);
 
 	static native int listen(int fd, int backlog);
+
+	static native int socketpair(int domain, int type, int protocol, int[] fds);
 
 	/**
 	 * {@code syscall(2)}, declared with four fixed arguments: glibc's implementation reads them from

@@ -12,6 +12,10 @@ import org.jspecify.annotations.Nullable;
  * {@linkplain #failureThreshold() failure-threshold} failures in a row the worker is replaced
  * (SIGTERM, SIGKILL after the shutdown timeout; a {@code java.main-class} worker first gets SIGQUIT,
  * so its thread dump lands in the master's log). Its exit is unexpected.
+ * <p>
+ * With {@link #watchdog(Duration)} the worker itself says it is alive, as under systemd's
+ * {@code WatchdogSec=}: {@code WATCHDOG=1} on its {@code NOTIFY_SOCKET} at least once every
+ * watchdog timeout, or it is replaced.
  */
 public final class LivenessCheck {
 
@@ -27,8 +31,16 @@ public final class LivenessCheck {
 
 	private final int failureThreshold;
 
+	private final @Nullable Duration watchdogTimeout;
+
 	private LivenessCheck(Type type, @Nullable Integer port, @Nullable String url, Duration period, Duration timeout,
 			int failureThreshold) {
+		this(type, port, url, period, timeout, failureThreshold, null);
+	}
+
+	private LivenessCheck(Type type, @Nullable Integer port, @Nullable String url, Duration period, Duration timeout,
+			int failureThreshold, @Nullable Duration watchdogTimeout) {
+		this.watchdogTimeout = watchdogTimeout;
 		this.type = type;
 		this.port = port;
 		this.url = url;
@@ -64,6 +76,18 @@ public final class LivenessCheck {
 	}
 
 	/**
+	 * The worker says {@code WATCHDOG=1} (sd_notify) on its {@code NOTIFY_SOCKET} at least once every
+	 * {@code timeout} once it is ready. It gets {@code WATCHDOG_USEC} (the timeout) and
+	 * {@code WATCHDOG_PID} (its own pid), as systemd sets them. Needs JNA.
+	 * @param timeout the longest time between two {@code WATCHDOG=1}
+	 * @return the check
+	 */
+	public static LivenessCheck watchdog(Duration timeout) {
+		return new LivenessCheck(Type.WATCHDOG, null, null, Duration.ofSeconds(10), Duration.ofSeconds(1), 3,
+				Objects.requireNonNull(timeout, "timeout"));
+	}
+
+	/**
 	 * The same check with other timings.
 	 * @param period between checks (default 10 s)
 	 * @param timeout one check's time limit, less than the period (default 1 s)
@@ -71,7 +95,8 @@ public final class LivenessCheck {
 	 * @return the check
 	 */
 	public LivenessCheck timing(Duration period, Duration timeout, int failureThreshold) {
-		return new LivenessCheck(this.type, this.port, this.url, period, timeout, failureThreshold);
+		return new LivenessCheck(this.type, this.port, this.url, period, timeout, failureThreshold,
+				this.watchdogTimeout);
 	}
 
 	public Type type() {
@@ -98,6 +123,14 @@ public final class LivenessCheck {
 		return this.failureThreshold;
 	}
 
+	/**
+	 * The longest time between two {@code WATCHDOG=1} of a {@code watchdog} check.
+	 * @return the timeout, or {@code null} for another type
+	 */
+	public @Nullable Duration watchdogTimeout() {
+		return this.watchdogTimeout;
+	}
+
 	void validate(Set<String> workerVariables) {
 		Durations.requirePositive("liveness.period", this.period);
 		Durations.requirePositive("liveness.timeout", this.timeout);
@@ -113,6 +146,7 @@ public final class LivenessCheck {
 		switch (this.type) {
 			case PORT -> Probes.requirePort("liveness", this.port);
 			case HTTP -> Probes.requireUrl("liveness", this.url, workerVariables);
+			case WATCHDOG -> Durations.requirePositive("liveness.watchdog-timeout", this.watchdogTimeout);
 			case NONE -> {
 			}
 		}
@@ -124,6 +158,7 @@ public final class LivenessCheck {
 			case NONE -> "none";
 			case PORT -> "port " + this.port;
 			case HTTP -> "http " + this.url;
+			case WATCHDOG -> "watchdog " + this.watchdogTimeout;
 		};
 	}
 
@@ -139,7 +174,10 @@ public final class LivenessCheck {
 		PORT,
 
 		/** A GET answers 2xx. */
-		HTTP
+		HTTP,
+
+		/** It says {@code WATCHDOG=1} on its {@code NOTIFY_SOCKET} often enough (sd_notify). */
+		WATCHDOG
 
 	}
 

@@ -28,8 +28,6 @@ final class MasterSockets implements AutoCloseable {
 
 	private static final int AF_INET6 = 10;
 
-	private static final int SOCK_STREAM = 1;
-
 	private static final int SOCK_CLOEXEC = LinuxLibc.O_CLOEXEC;
 
 	private static final int SOL_SOCKET = 1;
@@ -79,11 +77,11 @@ final class MasterSockets implements AutoCloseable {
 		String option = "listen[" + index + "].port";
 		InetAddress host = resolve(address, index);
 		boolean v6 = host == null || host instanceof Inet6Address;
-		int fd = LinuxLibc.socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = LinuxLibc.socket(v6 ? AF_INET6 : AF_INET, LinuxLibc.SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 && host == null && LinuxLibc.errno() == EAFNOSUPPORT) {
 			// No IPv6 here: every interface is every IPv4 interface.
 			v6 = false;
-			fd = LinuxLibc.socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			fd = LinuxLibc.socket(AF_INET, LinuxLibc.SOCK_STREAM | SOCK_CLOEXEC, 0);
 		}
 		if (fd < 0) {
 			throw failure(option, address, "cannot create a socket: " + LinuxLibc.describe(LinuxLibc.errno()));

@@ -64,8 +64,8 @@ final class NativeLauncher implements WorkerLauncher {
 	/** systemd's socket activation: the first socket is descriptor 3. */
 	private static final int FIRST_SOCKET = 3;
 
-	private static final String LISTEN_PID_STEP = "[ \"$PPID\" = \"$CFORK_MASTER_PID\" ] || exit 1; "
-			+ "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"";
+	/** Node reads its IPC channel's descriptor from this variable. */
+	static final String NODE_CHANNEL_FD = "NODE_CHANNEL_FD";
 
 	private final String program;
 
@@ -122,11 +122,12 @@ final class NativeLauncher implements WorkerLauncher {
 		else {
 			logger.warn("setpriv (util-linux) not found: workers will outlive the master if it is killed");
 		}
-		if (this.sockets.length > 0) {
-			// LISTEN_PID is the worker's own pid, which exists only once it is spawned: a shell sets it
-			// and execs in place. It also closes setpriv's window: a worker whose master died before
-			// the parent-death signal was set sees another parent, and goes.
-			line.addAll(List.of("/bin/sh", "-c", LISTEN_PID_STEP, "sh"));
+		boolean watchdog = options.liveness().type() == LivenessCheck.Type.WATCHDOG;
+		if (this.sockets.length > 0 || watchdog) {
+			// LISTEN_PID and WATCHDOG_PID are the worker's own pid, which exists only once it is spawned:
+			// a shell sets them and execs in place. It also closes setpriv's window: a worker whose
+			// master died before the parent-death signal was set sees another parent, and goes.
+			line.addAll(WorkerEnvironment.ownPidStep(this.sockets.length > 0, watchdog, true));
 		}
 		line.addAll(options.command().commandLine());
 		this.program = line.get(0);
@@ -194,8 +195,10 @@ final class NativeLauncher implements WorkerLauncher {
 	}
 
 	@Override
-	public WorkerProcess launch(int index, long id, int count) throws IOException {
-		StringArray envp = environment(index, id, count);
+	public WorkerProcess launch(int index, long id, int count, WorkerMessages.@Nullable Channel channel)
+			throws IOException {
+		int ipcFd = (channel != null) ? channel.workerIpcFd() : -1;
+		StringArray envp = environment(index, id, count, channel, ipcFd >= 0);
 		Memory actions = new Memory(OPAQUE_SIZE);
 		check(LinuxLibc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
 		int[] stdout = null;
@@ -211,6 +214,9 @@ final class NativeLauncher implements WorkerLauncher {
 			for (int i = 0; i < this.sockets.length; i++) {
 				check(LinuxLibc.posix_spawn_file_actions_adddup2(actions, this.sockets[i], FIRST_SOCKET + i), "adddup2");
 			}
+			if (ipcFd >= 0) {
+				check(LinuxLibc.posix_spawn_file_actions_adddup2(actions, ipcFd, ipcDescriptor()), "adddup2");
+			}
 			if (this.captureOutput) {
 				stdout = pipe();
 				stderr = pipe();
@@ -221,7 +227,7 @@ final class NativeLauncher implements WorkerLauncher {
 				addOpen(actions, 1, O_WRONLY);
 				addOpen(actions, 2, O_WRONLY);
 			}
-			closeOtherDescriptors(actions);
+			closeOtherDescriptors(actions, ipcDescriptor() + ((ipcFd >= 0) ? 1 : 0));
 			if (this.directoryPath != null) {
 				check(this.addChdir.invokeInt(new Object[] { actions, this.directoryPath }), ADDCHDIR);
 			}
@@ -263,6 +269,13 @@ final class NativeLauncher implements WorkerLauncher {
 		LinuxLibc.posix_spawnattr_destroy(this.attributes);
 	}
 
+	/**
+	 * Where a worker finds Node's IPC channel: right after the master's sockets.
+	 */
+	private int ipcDescriptor() {
+		return FIRST_SOCKET + this.sockets.length;
+	}
+
 	private void addOpen(Memory actions, int fd, int flags) {
 		check(LinuxLibc.posix_spawn_file_actions_addopen(actions, fd, this.devNull, flags, 0), "addopen");
 	}
@@ -272,8 +285,7 @@ final class NativeLauncher implements WorkerLauncher {
 	 * close-on-exec (sockets, jar files, other workers' pipes), and what a worker inherits it keeps,
 	 * with whatever it execs.
 	 */
-	private void closeOtherDescriptors(Memory actions) throws IOException {
-		int first = FIRST_SOCKET + this.sockets.length;
+	private void closeOtherDescriptors(Memory actions, int first) throws IOException {
 		if (this.addClosefrom != null) {
 			check(this.addClosefrom.invokeInt(new Object[] { actions, first }), ADDCLOSEFROM);
 			return;
@@ -318,13 +330,21 @@ final class NativeLauncher implements WorkerLauncher {
 	/**
 	 * The environment as {@link JdkLauncher} builds it ({@link WorkerEnvironment#build}).
 	 */
-	private StringArray environment(int index, long id, int count) {
+	private StringArray environment(int index, long id, int count, WorkerMessages.@Nullable Channel channel,
+			boolean ipc) {
 		Map<String, String> env = new LinkedHashMap<>(System.getenv());
 		WorkerEnvironment.build(env, this.options.env(index),
 				new WorkerEnvironment(index, id, count, this.masterPid, this.poolId));
 		if (this.socketNames != null) {
 			env.put("LISTEN_FDS", Integer.toString(this.sockets.length));
 			env.put("LISTEN_FDNAMES", this.socketNames);
+		}
+		if (channel != null) {
+			env.putAll(channel.environment());
+		}
+		if (ipc) {
+			env.put(NODE_CHANNEL_FD, Integer.toString(ipcDescriptor()));
+			env.put("NODE_CHANNEL_SERIALIZATION_MODE", "json");
 		}
 		List<String> entries = new ArrayList<>(env.size());
 		env.forEach((name, value) -> entries.add(name + "=" + value));

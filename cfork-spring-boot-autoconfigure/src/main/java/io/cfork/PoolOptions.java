@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -617,6 +618,7 @@ public final class PoolOptions {
 			workerVariables.addAll(WorkerEnvironment.NAMES);
 			this.readiness.validate(workerVariables);
 			this.liveness.validate(workerVariables);
+			validateMessages();
 			validateListen();
 			if (this.reloadBatchSize < 1) {
 				throw new InvalidPoolOptionException("reload.batch-size", this.reloadBatchSize, "must be at least 1",
@@ -633,6 +635,42 @@ public final class PoolOptions {
 				}
 			}
 			return new PoolOptions(this);
+		}
+
+		/**
+		 * Checks that what workers say themselves ({@code notify}, {@code ipc}, {@code watchdog}) can be
+		 * received here.
+		 */
+		private void validateMessages() {
+			ReadinessCheck.Type readiness = this.readiness.type();
+			boolean watchdog = this.liveness.type() == LivenessCheck.Type.WATCHDOG;
+			String option = watchdog ? "liveness.type" : "readiness.type";
+			String type = watchdog ? "watchdog" : readiness.name().toLowerCase(Locale.ROOT);
+			if (readiness != ReadinessCheck.Type.NOTIFY && readiness != ReadinessCheck.Type.IPC && !watchdog) {
+				return;
+			}
+			String unavailable = Launchers.messagesUnavailable();
+			if (unavailable != null) {
+				throw new InvalidPoolOptionException(option, type,
+						"needs a socket the JDK cannot open (AF_UNIX datagrams, socket pairs), and JNA cannot here: "
+								+ unavailable,
+						"Add net.java.dev.jna:jna to the application's dependencies (on Linux), or set {" + option
+								+ "} to another type, such as " + (watchdog ? "http" : "log or http") + ".");
+			}
+			if (readiness == ReadinessCheck.Type.IPC && this.launcher == Launcher.JDK) {
+				throw new InvalidPoolOptionException("readiness.type", "ipc",
+						"needs the native launcher: ProcessBuilder cannot hand Node's IPC channel to a worker "
+								+ "(launcher is jdk)",
+						"Set {launcher} to auto or native, or set {readiness.type} to another type (notify, log, "
+								+ "http).");
+			}
+			if (readiness == ReadinessCheck.Type.IPC && this.launcher == Launcher.AUTO
+					&& Launchers.nativeUnavailable() != null) {
+				throw new InvalidPoolOptionException("readiness.type", "ipc",
+						"needs the native launcher, which cannot work here: " + Launchers.nativeUnavailable(),
+						"Run where the native launcher works (Linux 5.3+, glibc 2.29+, JNA), or set "
+								+ "{readiness.type} to another type (notify, log, http).");
+			}
 		}
 
 		private void validateListen() {

@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * ReadinessCheck.port(3001)                              // the worker listens on 3001
  * ReadinessCheck.http("http://localhost:{PORT}/health")  // GET answers 2xx
  * ReadinessCheck.log("listening on")                     // a line of its output matches
+ * ReadinessCheck.sdNotify()                              // it says READY=1 on its NOTIFY_SOCKET
+ * ReadinessCheck.ipc()                                   // a Node worker's process.send('ready')
  * ReadinessCheck.none()                                  // ready once it lived min-uptime
  * </pre>
  */
@@ -89,6 +91,27 @@ public final class ReadinessCheck {
 	}
 
 	/**
+	 * Ready once the worker says {@code READY=1} with systemd's sd_notify protocol: each worker gets
+	 * {@code NOTIFY_SOCKET}, the path of a datagram socket of its own, so workers written for
+	 * systemd's {@code Type=notify} work unchanged. {@code STATUS=...} is shown in the worker's
+	 * snapshot, {@code STOPPING=1} too. Needs JNA.
+	 * @return the check
+	 */
+	public static ReadinessCheck sdNotify() {
+		return new ReadinessCheck(Type.NOTIFY, null, null, null, DEFAULT_TIMEOUT, DEFAULT_INTERVAL);
+	}
+
+	/**
+	 * Ready once a Node worker sends {@code 'ready'} over Node's IPC channel
+	 * ({@code process.send('ready')}, as PM2's {@code wait_ready} expects): each worker gets one end
+	 * of a socket pair as {@code NODE_CHANNEL_FD}. Needs the native launcher.
+	 * @return the check
+	 */
+	public static ReadinessCheck ipc() {
+		return new ReadinessCheck(Type.IPC, null, null, null, DEFAULT_TIMEOUT, DEFAULT_INTERVAL);
+	}
+
+	/**
 	 * The same check with another timeout (default 60 s).
 	 * @param timeout how long a worker has to get ready
 	 * @return the check
@@ -157,7 +180,7 @@ public final class ReadinessCheck {
 							"Fix the regular expression in {readiness.log-pattern} (Java syntax).");
 				}
 			}
-			case NONE -> {
+			case NONE, NOTIFY, IPC -> {
 			}
 		}
 	}
@@ -169,6 +192,8 @@ public final class ReadinessCheck {
 			case PORT -> "port " + this.port;
 			case HTTP -> "http " + this.url;
 			case LOG -> "log /" + this.logPattern + "/";
+			case NOTIFY -> "notify";
+			case IPC -> "ipc";
 		};
 	}
 
@@ -187,7 +212,13 @@ public final class ReadinessCheck {
 		HTTP,
 
 		/** Ready once a line of its output matches. */
-		LOG
+		LOG,
+
+		/** Ready once it says {@code READY=1} on its {@code NOTIFY_SOCKET} (sd_notify). */
+		NOTIFY,
+
+		/** Ready once it sends {@code 'ready'} over Node's IPC channel. */
+		IPC
 
 	}
 

@@ -76,6 +76,12 @@ final class Slot {
 	/** Consecutive failed liveness checks of the current process. */
 	private int probeFailures;
 
+	/** What the current process last said with sd_notify's {@code STATUS=}, or {@code null}. */
+	private @Nullable String status;
+
+	/** Whether the current process said {@code STOPPING=1}. */
+	private boolean notifiedStopping;
+
 	/** The workers' generation of the current process: 0 before any reload. */
 	private long generation;
 
@@ -195,6 +201,8 @@ final class Slot {
 		this.stopReason = null;
 		this.probeFailures = 0;
 		this.youngDeaths = 0;
+		this.status = replacement.status;
+		this.notifiedStopping = replacement.notifiedStopping;
 		replacement.cancelTimers();
 		replacement.process = null;
 		replacement.state = SlotState.REMOVED;
@@ -360,6 +368,8 @@ final class Slot {
 		this.readyAt = null;
 		this.stopReason = null;
 		this.probeFailures = 0;
+		this.status = null;
+		this.notifiedStopping = false;
 		this.cpu = null;
 		this.memory = null;
 		this.samplesOverMemory = 0;
@@ -418,6 +428,21 @@ final class Slot {
 
 	void livenessPassed() {
 		this.probeFailures = 0;
+	}
+
+	/**
+	 * The current process said {@code STATUS=...} (sd_notify).
+	 * @param status the text, escaped and cut
+	 */
+	void notifiedStatus(String status) {
+		this.status = status;
+	}
+
+	/**
+	 * The current process said {@code STOPPING=1} (sd_notify): shown, its exit stays unexpected.
+	 */
+	void notifiedStopping() {
+		this.notifiedStopping = true;
 	}
 
 	void cancelTimers() {
@@ -493,7 +518,8 @@ final class Slot {
 		return new WorkerSnapshot(this.index, this.id, (current != null) ? current.pid() : null, this.state.shown(),
 				this.startedAt, (current != null) ? this.readyAt : null, Math.max(0, this.forks - 1), this.lastExit,
 				isCrashLooping(), this.probeFailures, this.generation, next, (current != null) ? this.cpu : null,
-				(current != null) ? this.memory : null);
+				(current != null) ? this.memory : null, (current != null) ? this.status : null,
+				current != null && this.notifiedStopping);
 	}
 
 	boolean isCrashLooping() {

@@ -1,5 +1,7 @@
 package io.cfork;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -12,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Starts and stops a worker's readiness and liveness checks, and turns their results into tasks
  * for the supervisor: a worker is ready ({@link WorkerPool#ready(Slot, long)}), or it failed a check
- * for good and is stopped, its exit unexpected.
+ * for good and is stopped, its exit unexpected. What workers say themselves (sd_notify, Node's IPC)
+ * arrives through {@link WorkerMessages}, opened here for each fork.
  */
 final class WorkerChecks implements AutoCloseable {
 
@@ -32,15 +35,104 @@ final class WorkerChecks implements AutoCloseable {
 	/** Workers (by pid) whose ready line was seen: the rest of their output is not matched. */
 	private final Set<Long> readyLines = ConcurrentHashMap.newKeySet();
 
-	WorkerChecks(PoolOptions options, WorkerPool pool, PoolReporter report, String threadName) {
+	/** Receives sd_notify and IPC messages, when the checks need them. */
+	private final @Nullable WorkerMessages messages;
+
+	/** Each live worker's channels, by fork id; the supervisor thread only. */
+	private final Map<Long, WorkerMessages.Channel> channels = new HashMap<>();
+
+	WorkerChecks(PoolOptions options, WorkerPool pool, PoolReporter report, String threadName,
+			String messagesThreadName) {
 		this.options = options;
 		this.pool = pool;
 		this.report = report;
-		boolean probing = isProbe(options.readiness().type()) || options.liveness().type() != LivenessCheck.Type.NONE;
+		LivenessCheck.Type liveness = options.liveness().type();
+		boolean probing = isProbe(options.readiness().type()) || liveness == LivenessCheck.Type.PORT
+				|| liveness == LivenessCheck.Type.HTTP;
 		this.probes = probing ? new Probes(threadName) : null;
 		String pattern = options.readiness().logPattern();
 		this.readyLine = (options.readiness().type() == ReadinessCheck.Type.LOG && pattern != null)
 				? Pattern.compile(pattern) : null;
+		this.messages = messages(options, messagesThreadName);
+	}
+
+	private @Nullable WorkerMessages messages(PoolOptions options, String threadName) {
+		ReadinessCheck.Type readiness = options.readiness().type();
+		Duration watchdog = options.liveness().watchdogTimeout();
+		boolean notify = readiness == ReadinessCheck.Type.NOTIFY || watchdog != null;
+		boolean ipc = readiness == ReadinessCheck.Type.IPC;
+		if (!notify && !ipc) {
+			return null;
+		}
+		boolean readyMessages = readiness == ReadinessCheck.Type.NOTIFY || ipc;
+		WorkerMessages.Receiver receiver = new WorkerMessages.Receiver() {
+
+			@Override
+			public void ready(int index, long id) {
+				if (readyMessages) {
+					WorkerChecks.this.pool.execute(() -> WorkerChecks.this.pool.notified(index, id,
+							(slot) -> WorkerChecks.this.pool.ready(slot, id)));
+				}
+			}
+
+			@Override
+			public void status(int index, long id, String status) {
+				WorkerChecks.this.pool.execute(() -> WorkerChecks.this.pool.notified(index, id,
+						(slot) -> slot.notifiedStatus(status)));
+			}
+
+			@Override
+			public void stopping(int index, long id) {
+				WorkerChecks.this.pool.execute(
+						() -> WorkerChecks.this.pool.notified(index, id, Slot::notifiedStopping));
+			}
+
+		};
+		try {
+			return new WorkerMessages(notify, ipc, watchdog, receiver, threadName);
+		}
+		catch (IOException ex) {
+			if (this.probes != null) {
+				this.probes.close();
+			}
+			throw new UncheckedIOException("Cannot receive workers' messages (sd_notify, IPC): " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Opens the channels a worker about to be forked talks to the master on, if the checks need any.
+	 * On the supervisor thread.
+	 * @return the channels, for the launcher, or {@code null}
+	 * @throws IOException if they cannot be opened
+	 */
+	WorkerMessages.@Nullable Channel open(int index, long id) throws IOException {
+		if (this.messages == null) {
+			return null;
+		}
+		WorkerMessages.Channel channel = this.messages.open(index, id);
+		this.channels.put(id, channel);
+		return channel;
+	}
+
+	/**
+	 * The worker forked as {@code id} was spawned ({@code true}), or could not be: the master keeps
+	 * only its own ends of the worker's channels. On the supervisor thread.
+	 */
+	void spawned(long id, boolean spawned) {
+		WorkerMessages.Channel channel = this.channels.get(id);
+		if (channel != null) {
+			channel.spawned();
+			if (!spawned) {
+				closeChannel(id);
+			}
+		}
+	}
+
+	private void closeChannel(long id) {
+		WorkerMessages.Channel channel = this.channels.remove(id);
+		if (channel != null && this.messages != null) {
+			this.messages.close(channel);
+		}
 	}
 
 	/**
@@ -93,12 +185,41 @@ final class WorkerChecks implements AutoCloseable {
 	void ready(Slot slot, WorkerProcess process, long id) {
 		slot.cancelProbe();
 		LivenessCheck liveness = this.options.liveness();
+		if (liveness.type() == LivenessCheck.Type.WATCHDOG) {
+			watchdog(slot, id, System.nanoTime());
+			return;
+		}
 		if (this.probes == null || liveness.type() == LivenessCheck.Type.NONE) {
 			return;
 		}
 		Probes.Check check = check(slot.index, process.pid(), liveness.port(), liveness.url());
 		slot.setProbe(this.probes.every(check, liveness.period(), liveness.timeout(),
 				(failure) -> this.pool.execute(() -> livenessResult(slot, id, failure))));
+	}
+
+	/**
+	 * Checks, once its timeout has passed since {@code since} (when it became ready) or since its last
+	 * {@code WATCHDOG=1}, that the worker forked as {@code id} said {@code WATCHDOG=1} meanwhile; if
+	 * not, it failed its liveness check. On the supervisor thread.
+	 */
+	private void watchdog(Slot slot, long id, long since) {
+		WorkerMessages.Channel channel = this.channels.get(id);
+		Duration timeout = this.options.liveness().watchdogTimeout();
+		WorkerProcess process = slot.process();
+		if (channel == null || timeout == null || slot.id() != id || !slot.is(SlotState.RUNNING) || process == null) {
+			return;
+		}
+		long last = channel.lastWatchdog();
+		long from = (last != 0 && last - since > 0) ? last : since;
+		long left = from + timeout.toNanos() - System.nanoTime();
+		if (left > 0) {
+			slot.setProbe(this.pool.schedule(() -> watchdog(slot, id, since), Duration.ofNanos(left)));
+			return;
+		}
+		String reason = "liveness: no WATCHDOG=1 within " + Durations.format(timeout);
+		this.report.checkFailed(process.pid(),
+				new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.LIVENESS, reason), 1, 1);
+		checkFailed(slot, id, reason, true);
 	}
 
 	/**
@@ -151,10 +272,11 @@ final class WorkerChecks implements AutoCloseable {
 	}
 
 	/**
-	 * A worker exited: forget its ready line.
+	 * A worker exited: forget its ready line, close its channels.
 	 */
-	void exited(long pid) {
+	void exited(long pid, long id) {
 		this.readyLines.remove(pid);
+		closeChannel(id);
 	}
 
 	private Probes.Check check(int index, long pid, @Nullable Integer port, @Nullable String url) {
@@ -175,6 +297,9 @@ final class WorkerChecks implements AutoCloseable {
 	public void close() {
 		if (this.probes != null) {
 			this.probes.close();
+		}
+		if (this.messages != null) {
+			this.messages.close();
 		}
 	}
 

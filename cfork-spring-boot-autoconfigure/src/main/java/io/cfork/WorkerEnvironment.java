@@ -104,4 +104,26 @@ public record WorkerEnvironment(int index, long id, int count, long masterPid, @
 		}
 	}
 
+	/**
+	 * The exec-in-place step that sets variables holding the worker's own pid: {@code sh -c} with
+	 * {@code $$}, which {@code exec}s the command with the shell's pid.
+	 * @param listenPid whether to set {@code LISTEN_PID}
+	 * @param watchdogPid whether to set {@code WATCHDOG_PID}
+	 * @param checkParent whether the worker exits at once unless the master is its parent
+	 * @return the arguments to put before the command
+	 */
+	static List<String> ownPidStep(boolean listenPid, boolean watchdogPid, boolean checkParent) {
+		StringBuilder script = new StringBuilder();
+		if (checkParent) {
+			script.append("[ \"$PPID\" = \"$CFORK_MASTER_PID\" ] || exit 1; ");
+		}
+		if (listenPid) {
+			script.append("LISTEN_PID=$$; export LISTEN_PID; ");
+		}
+		if (watchdogPid) {
+			script.append("WATCHDOG_PID=$$; export WATCHDOG_PID; ");
+		}
+		return List.of("/bin/sh", "-c", script.append("exec \"$@\"").toString(), "sh");
+	}
+
 }

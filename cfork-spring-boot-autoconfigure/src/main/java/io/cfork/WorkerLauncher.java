@@ -2,6 +2,8 @@ package io.cfork;
 
 import java.io.IOException;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Starts worker processes. Every process it starts carries the pool's environment
  * ({@link WorkerEnvironment}), and, where the platform allows, dies with the master and leads a
@@ -17,10 +19,12 @@ interface WorkerLauncher extends AutoCloseable {
 	 * @param index its slot index
 	 * @param id its fork id
 	 * @param count the pool's desired count
+	 * @param channel the worker's channels to the master ({@link WorkerMessages}), whose variables
+	 * (and IPC descriptor) the worker gets, or {@code null}
 	 * @return the started process
 	 * @throws IOException if the process could not be started
 	 */
-	WorkerProcess launch(int index, long id, int count) throws IOException;
+	WorkerProcess launch(int index, long id, int count, WorkerMessages.@Nullable Channel channel) throws IOException;
 
 	/**
 	 * Whether each worker leads a session of its own, whose id is the worker's pid.

@@ -1,5 +1,6 @@
 package io.cfork;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -92,7 +94,7 @@ final class WorkerPool {
 		this.published = notStarted(options);
 		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
 		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
-		this.checks = new WorkerChecks(options, this, this.report, "cfork-probes");
+		this.checks = new WorkerChecks(options, this, this.report, "cfork-probes", "cfork-notify");
 		try {
 			this.launcher = Launchers.create(options, this.checks.output(), poolId, this.sockets);
 		}
@@ -229,7 +231,7 @@ final class WorkerPool {
 		}
 		WorkerProcess process;
 		try {
-			process = this.launcher.launch(slot.index, id, this.desired);
+			process = launch(slot.index, id);
 		}
 		catch (Exception ex) {
 			this.report.launchFailed(slot.index, ex.getMessage());
@@ -266,6 +268,22 @@ final class WorkerPool {
 		}
 		// Completed once the snapshot is published and listeners have heard of the fork.
 		this.supervisor.afterPublish(slot.takeWaiters());
+	}
+
+	/**
+	 * Launches a worker with the channels its checks need.
+	 */
+	private WorkerProcess launch(int index, long id) throws IOException {
+		WorkerMessages.Channel channel = this.checks.open(index, id);
+		boolean spawned = false;
+		try {
+			WorkerProcess process = this.launcher.launch(index, id, this.desired, channel);
+			spawned = true;
+			return process;
+		}
+		finally {
+			this.checks.spawned(id, spawned);
+		}
 	}
 
 	/**
@@ -311,7 +329,7 @@ final class WorkerPool {
 		if (this.reaper != null) {
 			this.reaper.reap(process.pid(), id, seen);
 		}
-		this.checks.exited(process.pid());
+		this.checks.exited(process.pid(), id);
 	}
 
 	/**
@@ -347,6 +365,20 @@ final class WorkerPool {
 			WorkerProcess process = (candidate != null) ? candidate.process() : null;
 			if (candidate != null && process != null && process.pid() == pid) {
 				ready(candidate, candidate.id());
+			}
+		}
+	}
+
+	/**
+	 * A worker told the master something itself (sd_notify, Node's IPC): applies it to the slot (or
+	 * replacement) that runs the fork {@code id}, if one still does.
+	 */
+	void notified(int index, long id, Consumer<Slot> change) {
+		Slot slot = this.slots.get(index);
+		for (Slot candidate : (slot != null) ? java.util.Arrays.asList(slot, slot.next()) : List.<Slot>of()) {
+			if (candidate != null && candidate.process() != null && candidate.id() == id) {
+				change.accept(candidate);
+				return;
 			}
 		}
 	}

@@ -28,10 +28,15 @@ import org.jspecify.annotations.Nullable;
  * process is alive, or where {@code /proc} is missing
  * @param memory the resident set of the process and its session, in bytes, or {@code null} as for
  * {@code cpu}
+ * @param status what the process last said with sd_notify's {@code STATUS=} (control characters
+ * escaped, at most 200 characters), or {@code null}
+ * @param stopping whether the process said {@code STOPPING=1} (sd_notify); informational, its exit
+ * is unexpected all the same unless the pool stopped it
  */
 public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
 		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop, int probeFailures,
-		long generation, @Nullable Next next, @Nullable Double cpu, @Nullable Long memory) {
+		long generation, @Nullable Next next, @Nullable Double cpu, @Nullable Long memory, @Nullable String status,
+		boolean stopping) {
 
 	/** Consecutive deaths before ready after which a slot is crash-looping. */
 	public static final int CRASH_LOOP_DEATHS = 3;

@@ -23,6 +23,8 @@ public final class ForkingMaster {
 					.count(Integer.parseInt(args[0]))
 					.output(null)
 					.launcher(launcher)
+					.readiness("notify".equals(System.getProperty("readiness")) ? ReadinessCheck.sdNotify()
+							: ReadinessCheck.none())
 					.build());
 		pool.start();
 		System.out.println("PIDS " + pool.snapshot().workers().stream().map((worker) -> String.valueOf(worker.pid()))

@@ -90,14 +90,33 @@ class LaunchersTests {
 		}
 	}
 
-	private static Process masterWithoutJna(Launcher launcher) throws IOException {
+	@Test
+	void withoutJnaNotifyIsRefusedNamingTheOptionAndTheFix() throws Exception {
+		Process master = masterWithoutJna(Launcher.AUTO, "-Dreadiness=notify");
+		try {
+			assertThat(master.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			assertThat(master.exitValue()).isNotZero();
+			String output = new String(master.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			assertThat(output).contains("InvalidPoolOptionException: Invalid pool option 'readiness.type' (notify): "
+					+ "needs a socket the JDK cannot open (AF_UNIX datagrams, socket pairs), and JNA cannot here: JNA "
+					+ "(net.java.dev.jna:jna) is not on the class path. Add net.java.dev.jna:jna to the application's "
+					+ "dependencies");
+			assertThat(Proc.workersOf(master.pid())).as("workers forked").isEmpty();
+		}
+		finally {
+			master.destroyForcibly().waitFor();
+		}
+	}
+
+	private static Process masterWithoutJna(Launcher launcher, String... jvmArgs) throws IOException {
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
 			.filter((entry) -> !Path.of(entry).getFileName().toString().startsWith("jna-"))
 			.collect(Collectors.joining(File.pathSeparator));
-		return new ProcessBuilder(java, "-cp", classPath, ForkingMaster.class.getName(), "2", launcher.name())
-			.redirectErrorStream(launcher == Launcher.AUTO)
-			.start();
+		List<String> command = new ArrayList<>(List.of(java, "-cp", classPath));
+		command.addAll(List.of(jvmArgs));
+		command.addAll(List.of(ForkingMaster.class.getName(), "2", launcher.name()));
+		return new ProcessBuilder(command).redirectErrorStream(launcher == Launcher.AUTO).start();
 	}
 
 }

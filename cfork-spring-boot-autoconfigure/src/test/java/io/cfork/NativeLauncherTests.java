@@ -165,11 +165,11 @@ class NativeLauncherTests {
 				Thread.currentThread().interrupt();
 			}
 		}));
-		WorkerProcess chatty = track(launcher.launch(0, 1, 2));
+		WorkerProcess chatty = track(launcher.launch(0, 1, 2, null));
 		CompletableFuture<Integer> chattyExit = exit(chatty);
 		await().atMost(WAIT).until(() -> !lines.isEmpty());
 		// The receiver is blocked in its first line: another worker's exit is still reported.
-		WorkerProcess quiet = track(launcher.launch(1, 2, 2));
+		WorkerProcess quiet = track(launcher.launch(1, 2, 2, null));
 		assertThat(exitOf(quiet)).isEqualTo(7);
 		// The chatty worker printed far more than the master holds and the pipe buffers: it waits.
 		assertThat(chattyExit).isNotDone();
@@ -266,7 +266,7 @@ class NativeLauncherTests {
 
 	private WorkerProcess launch(WorkerCommand command, UnaryOperator<PoolOptions.Builder> customizer)
 			throws IOException {
-		return track(launcher(command, customizer).launch(0, 1, 1));
+		return track(launcher(command, customizer).launch(0, 1, 1, null));
 	}
 
 	private WorkerProcess track(WorkerProcess process) {

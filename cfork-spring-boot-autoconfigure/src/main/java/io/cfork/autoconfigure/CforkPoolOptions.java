@@ -78,6 +78,8 @@ final class CforkPoolOptions {
 			case HTTP -> ReadinessCheck.http(required(readiness.getUrl(), "readiness.url", "http", "URL"));
 			case LOG -> ReadinessCheck.log(required(readiness.getLogPattern(), "readiness.log-pattern", "log",
 					"regular expression"));
+			case NOTIFY -> ReadinessCheck.sdNotify();
+			case IPC -> ReadinessCheck.ipc();
 		};
 		return check.timeout(readiness.getTimeout()).interval(readiness.getInterval());
 	}
@@ -87,6 +89,7 @@ final class CforkPoolOptions {
 			case NONE -> LivenessCheck.none();
 			case PORT -> LivenessCheck.port(required(liveness.getPort(), "liveness.port", "port", "TCP port"));
 			case HTTP -> LivenessCheck.http(required(liveness.getUrl(), "liveness.url", "http", "URL"));
+			case WATCHDOG -> LivenessCheck.watchdog(liveness.getWatchdogTimeout());
 		};
 		return check.timing(liveness.getPeriod(), liveness.getTimeout(), liveness.getFailureThreshold());
 	}

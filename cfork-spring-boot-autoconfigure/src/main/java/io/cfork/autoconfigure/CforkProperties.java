@@ -492,7 +492,10 @@ public class CforkProperties {
 		/**
 		 * How the pool knows that a worker serves: 'none' (once it lived 'cfork.min-uptime'),
 		 * 'port' (it listens on 'cfork.readiness.port'), 'http' (a GET of 'cfork.readiness.url'
-		 * answers 2xx) or 'log' (a line of its output matches 'cfork.readiness.log-pattern').
+		 * answers 2xx), 'log' (a line of its output matches 'cfork.readiness.log-pattern'),
+		 * 'notify' (it says READY=1 on its NOTIFY_SOCKET, systemd's sd_notify protocol; needs JNA)
+		 * or 'ipc' (a Node worker's process.send('ready') over NODE_CHANNEL_FD; needs the native
+		 * launcher).
 		 */
 		private ReadinessCheck.Type type = ReadinessCheck.Type.NONE;
 
@@ -583,7 +586,9 @@ public class CforkProperties {
 
 		/**
 		 * How the pool knows that a ready worker still serves: 'none', 'port' (it still listens on
-		 * 'cfork.liveness.port') or 'http' (a GET of 'cfork.liveness.url' answers 2xx).
+		 * 'cfork.liveness.port'), 'http' (a GET of 'cfork.liveness.url' answers 2xx) or 'watchdog'
+		 * (it says WATCHDOG=1 on its NOTIFY_SOCKET at least every
+		 * 'cfork.liveness.watchdog-timeout', systemd's sd_notify protocol; needs JNA).
 		 */
 		private LivenessCheck.Type type = LivenessCheck.Type.NONE;
 
@@ -612,6 +617,12 @@ public class CforkProperties {
 		 * Failed checks in a row after which a worker is replaced.
 		 */
 		private int failureThreshold = 3;
+
+		/**
+		 * Longest time between two WATCHDOG=1 of a worker, for type 'watchdog'. Workers get it as
+		 * WATCHDOG_USEC, and their own pid as WATCHDOG_PID.
+		 */
+		private Duration watchdogTimeout = Duration.ofSeconds(30);
 
 		public LivenessCheck.Type getType() {
 			return this.type;
@@ -659,6 +670,14 @@ public class CforkProperties {
 
 		public void setFailureThreshold(int failureThreshold) {
 			this.failureThreshold = failureThreshold;
+		}
+
+		public Duration getWatchdogTimeout() {
+			return this.watchdogTimeout;
+		}
+
+		public void setWatchdogTimeout(Duration watchdogTimeout) {
+			this.watchdogTimeout = watchdogTimeout;
 		}
 
 	}

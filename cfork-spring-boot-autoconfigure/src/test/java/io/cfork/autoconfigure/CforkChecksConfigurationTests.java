@@ -85,6 +85,30 @@ class CforkChecksConfigurationTests {
 	}
 
 	@Test
+	void bindsWhatWorkersSayThemselves() {
+		this.contextRunner
+			.withPropertyValues("cfork.readiness.type=notify", "cfork.liveness.type=watchdog",
+					"cfork.liveness.watchdog-timeout=5s")
+			.run((context) -> {
+				PoolOptions options = context.getBean(WorkerPoolManager.class).getOptions();
+				assertThat(options.readiness().type()).isEqualTo(ReadinessCheck.Type.NOTIFY);
+				assertThat(options.liveness().type()).isEqualTo(LivenessCheck.Type.WATCHDOG);
+				assertThat(options.liveness().watchdogTimeout()).isEqualTo(Duration.ofSeconds(5));
+			});
+		this.contextRunner.withPropertyValues("cfork.readiness.type=ipc")
+			.run((context) -> assertThat(context.getBean(WorkerPoolManager.class).getOptions().readiness().type())
+				.isEqualTo(ReadinessCheck.Type.IPC));
+	}
+
+	@Test
+	void failsOnIpcWithTheJdkLauncherAndOnAWatchdogTimeoutThatIsNotPositive() {
+		assertFailure("cfork.readiness.type", "needs the native launcher", "Set cfork.launcher to auto or native",
+				"cfork.readiness.type=ipc", "cfork.launcher=jdk");
+		assertFailure("cfork.liveness.watchdog-timeout", "must be positive", "Set cfork.liveness.watchdog-timeout to",
+				"cfork.liveness.type=watchdog", "cfork.liveness.watchdog-timeout=0s");
+	}
+
+	@Test
 	void failsOnAnIncrementOfAnEntryThatIsNotThereOrNotANumber() {
 		assertFailure("cfork.increment-env", "names no entry of env", "Add cfork.env.HTTP_PORT",
 				"cfork.increment-env=HTTP_PORT");
