@@ -41,7 +41,8 @@ class CforkEndpointJacksonSettingsWebTests {
 			"command", "env", "listen", "reload", "workers", "cpu", "memory");
 
 	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "readyAt", "uptime",
-			"restarts", "lastExit", "crashLoop", "probeFailures", "generation", "next", "cpu", "memory");
+			"restarts", "lastExit", "crashLoop", "probeFailures", "generation", "next", "cpu", "memory",
+			"status", "stopping");
 
 	private static final List<String> EXIT = List.of("code", "signal", "unexpected", "at", "error", "reason");
 
