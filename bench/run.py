@@ -41,6 +41,8 @@ LEAK_LIMIT = int(os.environ.get('BENCH_LEAK_LIMIT', '200'))  # MiB: max-memory, 
 LEAK_CAP = 1500  # MiB: the leaking worker stops growing there, whoever supervises it
 RESOURCES_BEGIN = '<!-- section: resources -->'
 RESOURCES_END = '<!-- /section: resources -->'
+RELOAD_BEGIN = '<!-- section: reload -->'  # written by bench/reload.py
+RELOAD_END = '<!-- /section: reload -->'
 started_pids = set()
 
 
@@ -658,7 +660,7 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None, launchers=No
     lines = [
         '# Benchmarks',
         '',
-        'Produced by `bench/run.sh` (the whole file and `bench/benchmarks.png`). Timings are figures of the',
+        'Produced by `bench/run.sh` (the whole file but its rolling-reload section, which `bench/reload.sh` writes, and `bench/benchmarks.png`). Timings are figures of the',
         'benchmark, never assertions of the test suite.',
         '',
         f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Linux {m['kernel']}, {m['java']}, Node {m['node']}; "
@@ -765,10 +767,21 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None, launchers=No
         '`bench/.work/results.json` and `resources.json`; `python3 bench/run.py --report-only` renders this',
         'file and the chart from them again. `bench/run.sh --launchers` runs only the launchers\' section (no',
         'Node needed) and `bench/run.sh --resources` only the resources section; each rewrites it in place.',
+        '`bench/reload.sh` writes the rolling-reload section, which this run keeps as it is.',
         '',
     ]
-    with open(os.path.join(ROOT, 'BENCHMARKS.md'), 'w') as f:
-        f.write('\n'.join(lines))
+    path = os.path.join(ROOT, 'BENCHMARKS.md')
+    reload = ''
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
+        if RELOAD_BEGIN in text:
+            reload = RELOAD_BEGIN + text.split(RELOAD_BEGIN, 1)[1].split(RELOAD_END, 1)[0] + RELOAD_END + '\n\n'
+    text = '\n'.join(lines)
+    if reload:
+        text = text.replace('## Ours alone', reload + '## Ours alone', 1)
+    with open(path, 'w') as f:
+        f.write(text)
 
 
 if __name__ == '__main__':
