@@ -8,6 +8,7 @@ const version = fs.readFileSync('version.txt', 'utf8').trim(); // the code on di
 let draining = false;
 const server = http.createServer((req, res) => {
   if (draining) res.setHeader('Connection', 'close'); // the connection's last response says so
+  res.setHeader('X-Worker-Pid', process.pid);
   res.end(`hello fork (version ${version})\n`);
 });
 server.listen({ fd: 3 }, () => console.log('listening')); // cfork.readiness: log "listening"
