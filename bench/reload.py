@@ -20,6 +20,8 @@ import tempfile
 import time
 import urllib.request
 
+from run import alive, wait_for
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 NODE_DIR = os.path.join(BENCH, 'node')
@@ -36,24 +38,6 @@ SUPERVISORS = ['ours-node', 'ours-java', 'pm2']
 MODES = ['keep-alive', 'close']
 BEGIN = '<!-- section: reload -->'
 END = '<!-- /section: reload -->'
-
-
-def wait_for(predicate, timeout, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError('gave up waiting')
-
-
-def alive(pid):
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except OSError:
-        return False
 
 
 def descendants(pid):
