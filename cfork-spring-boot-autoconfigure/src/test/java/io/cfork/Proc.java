@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -155,6 +157,54 @@ public final class Proc {
 				.as("processes carrying this master's mark").isEmpty();
 		}
 		org.assertj.core.api.Assertions.assertThat(zombieChildren()).as("zombie children").isEmpty();
+	}
+
+	/** Inodes of the sockets listening on the TCP port, whoever holds them. */
+	public static Set<String> listeningSockets(int port) {
+		return ListeningSockets.listeningInodes(port);
+	}
+
+	/** Inodes of the TCP sockets in the listening state that the process holds, on any port. */
+	public static Set<String> listeningSocketsOf(long pid) {
+		Set<String> listening = new HashSet<>();
+		for (String table : List.of("tcp", "tcp6")) {
+			try {
+				for (String line : Files.readAllLines(Path.of("/proc/net/" + table))) {
+					String[] fields = line.trim().split("\\s+");
+					if (fields.length > 9 && "0A".equals(fields[3])) {
+						listening.add(fields[9]);
+					}
+				}
+			}
+			catch (IOException ex) {
+				// no such table
+			}
+		}
+		listening.retainAll(socketInodes(pid).values());
+		return listening;
+	}
+
+	/** The sockets a process holds: descriptor → inode. */
+	public static Map<Integer, String> socketInodes(long pid) {
+		Map<Integer, String> sockets = new HashMap<>();
+		try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+			fds.forEach((fd) -> {
+				try {
+					String target = Files.readSymbolicLink(fd).toString();
+					if (target.startsWith("socket:[")) {
+						sockets.put(Integer.parseInt(fd.getFileName().toString()),
+								target.substring(8, target.length() - 1));
+					}
+				}
+				catch (IOException ex) {
+					// closed meanwhile
+				}
+			});
+		}
+		catch (IOException ex) {
+			// gone
+		}
+		return sockets;
 	}
 
 	/**

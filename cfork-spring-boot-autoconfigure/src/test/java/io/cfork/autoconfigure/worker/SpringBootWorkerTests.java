@@ -1,0 +1,178 @@
+package io.cfork.autoconfigure.worker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.jayway.jsonpath.JsonPath;
+import io.cfork.Proc;
+import io.cfork.WorkerPoolManager;
+import io.cfork.WorkerSnapshot;
+import io.cfork.workers.WebWorkerApplication;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One Spring Boot application as master and as its workers, in real processes: the workers accept
+ * on the master's socket with no code of their own.
+ */
+@EnabledOnOs(OS.LINUX)
+class SpringBootWorkerTests {
+
+	private static final Duration START = Duration.ofSeconds(90);
+
+	private ConfigurableApplicationContext master;
+
+	@AfterEach
+	void stopTheMaster() {
+		if (this.master != null) {
+			List<Long> workers = workerPids(this.master.getBean(WorkerPoolManager.class));
+			this.master.close();
+			Proc.awaitGone(workers);
+		}
+		assertThat(Proc.workerChildren()).isEmpty();
+		assertThat(Proc.zombieChildren()).isEmpty();
+	}
+
+	@Test
+	void tomcatWorkersAcceptOnTheMastersSocketAndBindNoPortOfTheirOwn() throws Exception {
+		int port = freePort();
+		int serverPort = freePort();
+		int managementPort = freePortPair();
+		// A management server on a port of its own (one per worker) binds it: only the application's
+		// server takes the inherited socket.
+		this.master = startMaster(port, serverPort, "cfork.readiness.type=log",
+				"cfork.readiness.log-pattern=Started WebWorkerApplication",
+				"cfork.env.MANAGEMENT_SERVER_PORT=" + managementPort, "cfork.increment-env=MANAGEMENT_SERVER_PORT");
+		WorkerPoolManager pool = this.master.getBean(WorkerPoolManager.class);
+		await().atMost(START).until(() -> pool.snapshot().ready() == 2);
+		List<Long> workers = workerPids(pool);
+		// Whichever worker accepts answers; stopped, the other one does, on the same port.
+		Set<String> answeredBy = new HashSet<>();
+		String first = checkedAnswer(port, workers);
+		answeredBy.add(first);
+		signal("STOP", first);
+		try {
+			answeredBy.add(checkedAnswer(port, workers));
+		}
+		finally {
+			signal("CONT", first);
+		}
+		assertThat(answeredBy).as("workers that answered on the master's port").hasSize(2);
+		Set<String> listening = Proc.listeningSockets(port);
+		assertThat(listening).as("the one listening socket of the port").hasSize(1);
+		assertThat(Proc.listeningSockets(serverPort)).as("sockets on server.port").isEmpty();
+		for (WorkerSnapshot worker : pool.snapshot().workers()) {
+			Map<Integer, String> sockets = Proc.socketInodes(worker.pid());
+			assertThat(sockets).as("stdin and descriptor 3 of worker %d", worker.pid())
+				.containsEntry(0, listening.iterator().next())
+				.containsEntry(3, listening.iterator().next());
+			int ownManagementPort = managementPort + worker.index();
+			assertThat(get(ownManagementPort, "/actuator/health")).contains("UP");
+			Set<String> expected = new HashSet<>(listening);
+			expected.addAll(Proc.listeningSockets(ownManagementPort));
+			assertThat(expected).hasSize(2);
+			assertThat(Proc.listeningSocketsOf(worker.pid())).as("listening sockets of worker %d", worker.pid())
+				.isEqualTo(expected);
+		}
+	}
+
+	/**
+	 * Starts the test application as the master of two workers that are the same application,
+	 * with the master's socket on {@code port} and {@code server.port} set to {@code serverPort}
+	 * for the workers (which must not bind it).
+	 */
+	private static ConfigurableApplicationContext startMaster(int port, int serverPort, String... properties) {
+		List<String> all = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off",
+				"cfork.java.main-class=" + WebWorkerApplication.class.getName(), "cfork.count=2",
+				"cfork.listen[0].port=" + port, "cfork.listen[0].host=127.0.0.1",
+				"cfork.env.SERVER_PORT=" + serverPort,
+				"cfork.java.jvm-args=-XX:TieredStopAtLevel=1,-XX:+UseSerialGC,-Xss512k",
+				"cfork.args=--spring.main.banner-mode=off"));
+		all.addAll(List.of(properties));
+		return new SpringApplicationBuilder(WebWorkerApplication.class).properties(all.toArray(String[]::new)).run();
+	}
+
+	/** One answer on the port, checked: from a worker of the pool, with its own LISTEN_PID. */
+	private static String checkedAnswer(int port, List<Long> workers) throws IOException {
+		Map<String, String> answer = JsonPath.parse(get(port, "/")).read("$");
+		String pid = answer.get("pid");
+		assertThat(workers).contains(Long.parseLong(pid));
+		assertThat(answer).containsEntry("listenPid", pid).containsEntry("listenFds", "1");
+		return pid;
+	}
+
+	/** A GET on a connection of its own, closed after the answer: the next one may reach another worker. */
+	static String get(int port, String path) throws IOException {
+		return exchange(port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+	}
+
+	static String post(int port, String path) throws IOException {
+		return exchange(port,
+				"POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+	}
+
+	private static String exchange(int port, String request) throws IOException {
+		try (Socket socket = new Socket("127.0.0.1", port)) {
+			socket.setSoTimeout(10_000);
+			OutputStream out = socket.getOutputStream();
+			out.write(request.getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+			assertThat(response).startsWith("HTTP/1.1 200");
+			String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+			// Chunked: the one chunk between its size line and the terminating zero chunk.
+			if (response.toLowerCase().contains("transfer-encoding: chunked")) {
+				body = body.substring(body.indexOf("\r\n") + 2, body.lastIndexOf("\r\n0\r\n"));
+			}
+			return body;
+		}
+	}
+
+	static List<Long> workerPids(WorkerPoolManager pool) {
+		return pool.snapshot().workers().stream().map(WorkerSnapshot::pid).filter((pid) -> pid != null).toList();
+	}
+
+	private static void signal(String signal, String pid) throws IOException, InterruptedException {
+		assertThat(new ProcessBuilder("kill", "-" + signal, pid).start().waitFor()).isZero();
+	}
+
+	/** A free port whose next port is free too. */
+	private static int freePortPair() throws IOException {
+		for (int attempt = 0; attempt < 20; attempt++) {
+			int port = freePort();
+			try (ServerSocket next = new ServerSocket(port + 1)) {
+				return port;
+			}
+			catch (IOException ex) {
+				// taken: another pair
+			}
+		}
+		throw new IllegalStateException("no two free ports in a row");
+	}
+
+	static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
