@@ -25,6 +25,7 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -136,12 +137,7 @@ class CforkWorkerAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context).hasSingleBean(InheritedSocketTomcatCustomizer.class)
 					.doesNotHaveBean("cforkInheritedSocketJettyCustomizer");
-				Connector connector = new Connector();
-				for (TomcatConnectorCustomizer customizer : context.getBean(TomcatServletWebServerFactory.class)
-					.getConnectorCustomizers()) {
-					customizer.customize(connector);
-				}
-				assertThat(connector.getProperty("useInheritedChannel")).isEqualTo("true");
+				assertThat(customizedConnector(context).getProperty("useInheritedChannel")).isEqualTo("true");
 			});
 	}
 
@@ -149,12 +145,7 @@ class CforkWorkerAutoConfigurationTests {
 	void tomcatBindsItsPortWithoutAnInheritedSocket() {
 		this.webContextRunner.withPropertyValues(AS_WORKER).run((context) -> {
 			assertThat(context.getBean(InheritedSocket.class).isAvailable()).as("stdin of the tests").isFalse();
-			Connector connector = new Connector();
-			for (TomcatConnectorCustomizer customizer : context.getBean(TomcatServletWebServerFactory.class)
-				.getConnectorCustomizers()) {
-				customizer.customize(connector);
-			}
-			assertThat(connector.getProperty("useInheritedChannel")).isNotEqualTo("true");
+			assertThat(customizedConnector(context).getProperty("useInheritedChannel")).isNotEqualTo("true");
 		});
 	}
 
@@ -165,6 +156,16 @@ class CforkWorkerAutoConfigurationTests {
 			.run((context) -> assertThat(context).doesNotHaveBean(InheritedSocketTomcatCustomizer.class));
 		this.contextRunner.withPropertyValues(AS_WORKER)
 			.run((context) -> assertThat(context).doesNotHaveBean(InheritedSocket.class));
+	}
+
+	/** A connector as the application's Tomcat factory would customize it. */
+	private static Connector customizedConnector(ApplicationContext context) {
+		Connector connector = new Connector();
+		for (TomcatConnectorCustomizer customizer : context.getBean(TomcatServletWebServerFactory.class)
+			.getConnectorCustomizers()) {
+			customizer.customize(connector);
+		}
+		return connector;
 	}
 
 	private String notifySocket() {

@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -92,6 +93,35 @@ class SpringBootWorkerTests {
 			assertThat(Proc.listeningSocketsOf(worker.pid())).as("listening sockets of worker %d", worker.pid())
 				.isEqualTo(expected);
 		}
+	}
+
+	@Test
+	void aWorkerIsReadyOnceItsContextIsAndReplacedOnceItsLivenessIsBroken() throws Exception {
+		int port = freePort();
+		Duration watchdogTimeout = Duration.ofSeconds(2);
+		this.master = startMaster(port, freePort(), "cfork.count=1", "cfork.readiness.type=notify",
+				"cfork.liveness.type=watchdog", "cfork.liveness.watchdog-timeout=" + watchdogTimeout.toMillis() + "ms");
+		WorkerPoolManager pool = this.master.getBean(WorkerPoolManager.class);
+		await().atMost(START).until(() -> pool.snapshot().ready() == 1);
+		WorkerSnapshot worker = pool.snapshot().worker(0).orElseThrow();
+		Map<String, String> answer = JsonPath.parse(get(port, "/")).read("$");
+		assertThat(answer).containsEntry("pid", Long.toString(worker.pid()));
+		assertThat(worker.readyAt()).as("ready in the pool, after the worker's own ApplicationReadyEvent")
+			.isAfterOrEqualTo(Instant.parse(answer.get("readyAt")));
+		// Fed every half period: still the same worker, ready, past the watchdog's timeout.
+		await().during(watchdogTimeout.plusMillis(500)).atMost(watchdogTimeout.multipliedBy(2))
+			.until(() -> worker.pid().equals(pool.snapshot().worker(0).orElseThrow().pid())
+					&& pool.snapshot().ready() == 1);
+		assertThat(post(port, "/broken")).isEqualTo(Long.toString(worker.pid()));
+		await().atMost(START).untilAsserted(() -> {
+			WorkerSnapshot replacement = pool.snapshot().worker(0).orElseThrow();
+			assertThat(replacement.pid()).isNotNull().isNotEqualTo(worker.pid());
+			assertThat(replacement.readyAt()).isNotNull();
+			assertThat(replacement.lastExit()).isNotNull();
+			assertThat(replacement.lastExit().unexpected()).isTrue();
+			assertThat(replacement.lastExit().reason()).contains("no WATCHDOG=1 within");
+		});
+		Proc.awaitGone(List.of(worker.pid()));
 	}
 
 	/**
