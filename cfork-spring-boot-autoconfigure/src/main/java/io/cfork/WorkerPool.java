@@ -55,6 +55,9 @@ final class WorkerPool {
 
 	private final @Nullable PoolWatchdog watchdog;
 
+	/** Tells systemd about the master, when it runs as a {@code Type=notify} service. */
+	private final @Nullable ServiceNotifier service;
+
 	/** Samples the workers' CPU and memory; {@code null} where there is no {@code /proc}. */
 	private final @Nullable ResourceSampler sampler;
 
@@ -92,7 +95,13 @@ final class WorkerPool {
 		// First: a port that cannot be bound fails the start before anything else is set up.
 		this.sockets = options.listen().isEmpty() ? null : MasterSockets.bind(options.listen());
 		this.published = notStarted(options);
-		this.supervisor = new Supervisor(threadName, () -> this.published = snapshot());
+		this.service = ServiceNotifier.fromEnvironment("cfork-sd-notify");
+		this.supervisor = new Supervisor(threadName, () -> {
+			this.published = snapshot();
+			if (this.service != null) {
+				this.service.published(this.published);
+			}
+		});
 		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
 		this.checks = new WorkerChecks(options, this, this.report, "cfork-probes", "cfork-notify");
 		try {
@@ -172,6 +181,9 @@ final class WorkerPool {
 		}
 		this.phase = Phase.STOPPING;
 		this.stopped = done;
+		if (this.service != null) {
+			this.service.stopping();
+		}
 		this.report.stopping(this.slots.alive());
 		this.replacements.abandon();
 		for (Slot slot : this.slots.all()) {

@@ -5,11 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import io.cfork.worker.NotifyReceiver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -162,16 +166,57 @@ class NotifyTests {
 				""");
 		start(WorkerCommand.exec("node", List.of("worker.js")), (options) -> options.count(2)
 			.readiness(ReadinessCheck.ipc())
-			.stopExitCodes(java.util.Set.of(0)));
+			.stopExitCodes(Set.of(0)));
 		await().atMost(WAIT).until(() -> this.exits.size() == 1);
 		assertThat(this.exits.get(0).worker().index()).isEqualTo(1);
 		assertThat(this.exits.get(0).exit().code()).isZero();
 		assertThat(this.exits.get(0).lifetime()).isLessThan(Duration.ofSeconds(5));
-		WorkerSnapshot stays = this.pool.snapshot().worker(0).orElseThrow();
-		assertThat(stays.state()).isEqualTo(WorkerState.RUNNING);
+		WorkerSnapshot stays = await().atMost(WAIT)
+			.until(() -> this.pool.snapshot().worker(0).orElseThrow(), (worker) -> worker.state() == WorkerState.RUNNING);
 		assertThat(stays.readyAt().minusMillis(250)).isAfter(stays.startedAt());
 		assertThat(Proc.environment(stays.pid())).containsEntry("NODE_CHANNEL_SERIALIZATION_MODE", "json");
 		assertThat(this.output).as("Node's own warnings").isEmpty();
+	}
+
+	@Test
+	void aMasterUnderSystemdSaysReadyOnceItsPoolIsReadyAndStoppingWhenItStops() throws Exception {
+		String worker = "import os, socket, time; time.sleep(0.3); socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)"
+				+ ".sendto(b'READY=1', os.environ['NOTIFY_SOCKET']); time.sleep(3600)";
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		try (NotifyReceiver systemd = NotifyReceiver.bind(this.directory.resolve("systemd.sock").toString())) {
+			ProcessBuilder builder = new ProcessBuilder(java, "-Dreadiness=notify", "-cp",
+					System.getProperty("java.class.path"), ForkingMaster.class.getName(), "2", "AUTO", "python3", "-c",
+					worker);
+			builder.environment().putAll(Map.of("NOTIFY_SOCKET", systemd.address(), "WATCHDOG_USEC", "1000000"));
+			Process master = builder.redirectErrorStream(true).start();
+			List<Long> workers = new CopyOnWriteArrayList<>();
+			Thread reader = new Thread(() -> master.inputReader().lines().forEach((line) -> {
+				this.output.add(line);
+				if (line.startsWith("PIDS ")) {
+					Arrays.stream(line.substring(5).split(",")).map(Long::parseLong).forEach(workers::add);
+				}
+			}));
+			reader.start();
+			try {
+				await().atMost(WAIT).until(() -> workers.size() == 2);
+				assertThat(systemd.receive(WAIT)).isEqualTo("READY=1\nSTATUS=2 of 2 workers ready");
+				Map<String, String> env = Proc.environment(workers.get(0));
+				assertThat(env.get("NOTIFY_SOCKET")).as("a worker's own socket").isNotNull()
+					.isNotEqualTo(systemd.address());
+				assertThat(env).doesNotContainKeys("WATCHDOG_USEC", "WATCHDOG_PID");
+				Path sockets = Path.of(env.get("NOTIFY_SOCKET")).getParent();
+				master.destroy();
+				assertThat(systemd.receive(WAIT)).isEqualTo("STOPPING=1");
+				assertThat(master.waitFor(30, TimeUnit.SECONDS)).isTrue();
+				Proc.awaitGone(workers);
+				assertThat(sockets).as("the workers' sockets").doesNotExist();
+			}
+			finally {
+				master.destroyForcibly().waitFor();
+				workers.forEach((pid) -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+				reader.join(5000);
+			}
+		}
 	}
 
 	@Test
