@@ -103,6 +103,8 @@ final class NativeLauncher implements WorkerLauncher {
 
 	private final ChildWatcher watcher;
 
+	private final NativeEnvironment sharedEnvironment;
+
 	/**
 	 * Prepares what every spawn shares and starts the watcher's threads.
 	 * @throws UncheckedIOException if the watcher's descriptors cannot be created
@@ -137,6 +139,7 @@ final class NativeLauncher implements WorkerLauncher {
 		this.directory = options.workingDirectory();
 		this.directoryPath = (this.directory != null) ? LinuxLibc.cString(this.directory.toString()) : null;
 		this.captureOutput = output != null;
+		this.sharedEnvironment = sharedEnvironment(options, this.masterPid, poolId);
 		this.addChdir = required(ADDCHDIR);
 		this.addClosefrom = LinuxLibc.optionalFunction(ADDCLOSEFROM);
 		Memory signals = new Memory(OPAQUE_SIZE);
@@ -198,7 +201,7 @@ final class NativeLauncher implements WorkerLauncher {
 	public WorkerProcess launch(int index, long id, int count, WorkerMessages.@Nullable Channel channel)
 			throws IOException {
 		int ipcFd = (channel != null) ? channel.workerIpcFd() : -1;
-		StringArray envp = environment(index, id, count, channel, ipcFd >= 0);
+		Memory envp = environment(index, id, count, channel, ipcFd >= 0);
 		Memory actions = new Memory(OPAQUE_SIZE);
 		check(LinuxLibc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
 		int[] stdout = null;
@@ -328,27 +331,36 @@ final class NativeLauncher implements WorkerLauncher {
 	}
 
 	/**
-	 * The environment as {@link JdkLauncher} builds it ({@link WorkerEnvironment#build}).
+	 * The environment as {@link JdkLauncher} builds it ({@link WorkerEnvironment#build}): what
+	 * depends on the worker over what all share, encoded once in the constructor.
 	 */
-	private StringArray environment(int index, long id, int count, WorkerMessages.@Nullable Channel channel,
+	private Memory environment(int index, long id, int count, WorkerMessages.@Nullable Channel channel,
 			boolean ipc) {
-		Map<String, String> env = new LinkedHashMap<>(System.getenv());
-		WorkerEnvironment.build(env, this.options.env(index),
+		Map<String, String> own = new LinkedHashMap<>();
+		WorkerEnvironment.build(own, this.options.incrementEnv().isEmpty() ? Map.of() : this.options.env(index),
 				new WorkerEnvironment(index, id, count, this.masterPid, this.poolId));
 		if (this.socketNames != null) {
-			env.put("LISTEN_FDS", Integer.toString(this.sockets.length));
-			env.put("LISTEN_FDNAMES", this.socketNames);
+			own.put("LISTEN_FDS", Integer.toString(this.sockets.length));
+			own.put("LISTEN_FDNAMES", this.socketNames);
 		}
 		if (channel != null) {
-			env.putAll(channel.environment());
+			own.putAll(channel.environment());
 		}
 		if (ipc) {
-			env.put(NODE_CHANNEL_FD, Integer.toString(ipcDescriptor()));
-			env.put("NODE_CHANNEL_SERIALIZATION_MODE", "json");
+			own.put(NODE_CHANNEL_FD, Integer.toString(ipcDescriptor()));
+			own.put("NODE_CHANNEL_SERIALIZATION_MODE", "json");
 		}
-		List<String> entries = new ArrayList<>(env.size());
-		env.forEach((name, value) -> entries.add(name + "=" + value));
-		return new StringArray(entries.toArray(String[]::new), LinuxLibc.NATIVE_CHARSET.name());
+		return this.sharedEnvironment.block(own);
+	}
+
+	/**
+	 * What every worker's environment shares: the master's, less what it got from systemd, with
+	 * the pool's extra variables; what {@link #environment} adds for a worker replaces these.
+	 */
+	private static NativeEnvironment sharedEnvironment(PoolOptions options, long masterPid, String poolId) {
+		Map<String, String> shared = new LinkedHashMap<>(System.getenv());
+		WorkerEnvironment.build(shared, options.env(), new WorkerEnvironment(0, 0, 0, masterPid, poolId));
+		return new NativeEnvironment(shared);
 	}
 
 	private static Function required(String name) {

@@ -1,9 +1,12 @@
 package io.cfork;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
@@ -13,6 +16,10 @@ import org.slf4j.event.Level;
  * log I/O: with the master's stdout a full pipe, or a slow appender, the supervisor still reforks,
  * publishes snapshots and stops workers. Lines wait in a bounded queue; when it is full they are
  * dropped and counted, and the count is logged once the log moves again.
+ * <p>
+ * Lines added on the supervisor's thread are held until its task ends ({@link #release()}): waking
+ * the writer costs a cross-CPU wake-up, which would otherwise delay the refork that an exit's line
+ * precedes.
  */
 final class PoolLog implements AutoCloseable {
 
@@ -20,7 +27,15 @@ final class PoolLog implements AutoCloseable {
 
 	private static final long CLOSE_WAIT_MILLIS = 2000;
 
+	/** Held lines are handed to the writer once this many wait, even before the task ends. */
+	private static final int HELD_MAX = 64;
+
 	private final Logger logger;
+
+	private final BooleanSupplier holding;
+
+	/** Lines added while {@link #holding}; only that thread touches them. */
+	private final List<Line> held = new ArrayList<>();
 
 	private final BlockingQueue<Line> queue = new ArrayBlockingQueue<>(CAPACITY);
 
@@ -30,8 +45,12 @@ final class PoolLog implements AutoCloseable {
 
 	private volatile boolean closed;
 
-	PoolLog(Logger logger, String threadName) {
+	/**
+	 * @param holding whether the calling thread holds its lines until {@link #release()}
+	 */
+	PoolLog(Logger logger, String threadName, BooleanSupplier holding) {
 		this.logger = logger;
+		this.holding = holding;
 		this.writer = new Thread(this::write, threadName);
 		// A daemon: a log blocked for good must not keep the JVM alive.
 		this.writer.setDaemon(true);
@@ -62,7 +81,30 @@ final class PoolLog implements AutoCloseable {
 		if (!this.logger.isEnabledForLevel(level)) {
 			return;
 		}
-		if (!this.queue.offer(new Line(level, format, args))) {
+		Line line = new Line(level, format, args);
+		if (this.holding.getAsBoolean()) {
+			this.held.add(line);
+			if (this.held.size() >= HELD_MAX) {
+				release();
+			}
+		}
+		else {
+			offer(line);
+		}
+	}
+
+	/**
+	 * Hands the lines held by the calling thread to the writer. Only from the holding thread.
+	 */
+	void release() {
+		for (Line line : this.held) {
+			offer(line);
+		}
+		this.held.clear();
+	}
+
+	private void offer(Line line) {
+		if (!this.queue.offer(line)) {
 			this.dropped.incrementAndGet();
 		}
 	}
@@ -95,6 +137,9 @@ final class PoolLog implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		if (this.holding.getAsBoolean()) {
+			release();
+		}
 		this.closed = true;
 		try {
 			this.writer.join(CLOSE_WAIT_MILLIS);

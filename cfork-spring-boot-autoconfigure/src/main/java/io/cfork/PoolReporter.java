@@ -30,7 +30,8 @@ final class PoolReporter {
 	PoolReporter(PoolOptions options, Supervisor supervisor, Listeners listeners, Supplier<PoolSnapshot> published,
 			String threadName) {
 		// The pool's log lines keep the façade's logger name: users configure that one.
-		this.logger = new PoolLog(LoggerFactory.getLogger(WorkerPoolManager.class), threadName);
+		this.logger = new PoolLog(LoggerFactory.getLogger(WorkerPoolManager.class), threadName,
+				supervisor::isCurrentThread);
 		this.options = options;
 		this.supervisor = supervisor;
 		this.listeners = listeners;
@@ -158,6 +159,13 @@ final class PoolReporter {
 
 	void scaling(int from, int to) {
 		logger.info("Scaling the pool from {} to {} workers", from, to);
+	}
+
+	/**
+	 * Hands the lines the supervisor's task logged to the log's writer: at the end of each task.
+	 */
+	void taskDone() {
+		this.logger.release();
 	}
 
 	/**

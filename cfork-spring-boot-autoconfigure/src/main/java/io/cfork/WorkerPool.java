@@ -96,12 +96,7 @@ final class WorkerPool {
 		this.sockets = options.listen().isEmpty() ? null : MasterSockets.bind(options.listen());
 		this.published = notStarted(options);
 		this.service = ServiceNotifier.fromEnvironment("cfork-sd-notify");
-		this.supervisor = new Supervisor(threadName, () -> {
-			this.published = snapshot();
-			if (this.service != null) {
-				this.service.published(this.published);
-			}
-		});
+		this.supervisor = new Supervisor(threadName, this::taskDone);
 		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
 		this.checks = new WorkerChecks(options, this, this.report, "cfork-probes", "cfork-notify");
 		try {
@@ -222,6 +217,17 @@ final class WorkerPool {
 			this.sockets.close();
 		}
 		this.report.close();
+	}
+
+	/**
+	 * After each supervisor task: publishes the pool's snapshot, then hands the task's log lines on.
+	 */
+	private void taskDone() {
+		this.published = snapshot();
+		if (this.service != null) {
+			this.service.published(this.published);
+		}
+		this.report.taskDone();
 	}
 
 	// ---- Forks and exits --------------------------------------------------------------
@@ -472,11 +478,18 @@ final class WorkerPool {
 			case BACKOFF -> {
 				this.window.record(seen);
 				long latencyFrom = seen + outcome.delay().toNanos();
-				slot.setTimer(this.supervisor.schedule(() -> {
-					if (slot.is(SlotState.BACKOFF)) {
-						fork(slot, ForkCause.REFORK, latencyFrom);
-					}
-				}, outcome.delay()));
+				if (outcome.delay().isZero() && pid != null) {
+					// A worker that was ready is reforked in this task, not after a trip through the
+					// timer queue. Not a launch that failed: that would retry in a loop on this stack.
+					fork(slot, ForkCause.REFORK, latencyFrom);
+				}
+				else {
+					slot.setTimer(this.supervisor.schedule(() -> {
+						if (slot.is(SlotState.BACKOFF)) {
+							fork(slot, ForkCause.REFORK, latencyFrom);
+						}
+					}, outcome.delay()));
+				}
 			}
 			case SUSPENDED -> {
 				if (!this.gaveUp) {

@@ -30,6 +30,8 @@ class PoolLogTests {
 
 	private PoolLog log;
 
+	private volatile boolean holding;
+
 	@AfterEach
 	void unblock() {
 		this.appender.gate.countDown();
@@ -50,6 +52,36 @@ class PoolLogTests {
 		assertThat(this.appender.lines).containsExactly("INFO Worker 0 (pid 42) started", "WARN Worker 0 exited",
 				"ERROR Refork limit reached");
 		assertThat(this.appender.threads).containsOnly("cfork-test-log");
+	}
+
+	@Test
+	void linesOfAHoldingThreadWaitForItsReleaseThenKeepTheirOrder() {
+		this.appender.gate.countDown();
+		start();
+		this.log.info("before");
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.appender.lines.size() == 1);
+		this.holding = true;
+		this.log.warn("Worker {} exited", 0);
+		this.log.info("Worker {} started", 0);
+		this.log.info("after");
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1))
+			.until(() -> this.appender.lines.size() == 1);
+		this.log.release();
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.appender.lines.size() == 4);
+		assertThat(this.appender.lines).containsExactly("INFO before", "WARN Worker 0 exited", "INFO Worker 0 started",
+				"INFO after");
+	}
+
+	@Test
+	void aHoldingThreadHandsItsLinesOnInBatchesWithoutARelease() {
+		this.appender.gate.countDown();
+		start();
+		this.holding = true;
+		for (int i = 0; i < 200; i++) {
+			this.log.info("line {}", i);
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.appender.lines.size() >= 128);
+		assertThat(this.appender.lines).startsWith("INFO line 0", "INFO line 1");
 	}
 
 	@Test
@@ -89,7 +121,7 @@ class PoolLogTests {
 		this.logger.addAppender(this.appender);
 		this.logger.setLevel(Level.INFO);
 		this.logger.setAdditive(false);
-		this.log = new PoolLog(this.logger, "cfork-test-log");
+		this.log = new PoolLog(this.logger, "cfork-test-log", () -> this.holding);
 	}
 
 	/**

@@ -28,16 +28,15 @@ import io.cfork.WorkerPoolManager;
  * One launcher, one measure, in a JVM of its own (so that no thread or heap of an earlier pool is
  * counted), as {@code bench/run.py --launchers} runs it; prints one JSON object.
  * <ul>
- * <li>{@code refork <launcher> <refork binary> <fifo> <kills>}: SIGKILL → the replacement's first
- * instruction, in a pool of 8. The worker, {@code bench/refork.c}, stamps the start of its
- * {@code main} on the clock of {@link System#nanoTime()} and writes it to the FIFO.</li>
+ * <li>{@code refork <launcher> <N> <refork binary> <fifo> <kills>}: SIGKILL → the replacement's
+ * first instruction, in a pool of N, one slot after another. The worker, {@code bench/refork.c},
+ * stamps the start of its {@code main} on the clock of {@link System#nanoTime()} and writes it to
+ * the FIFO.</li>
  * <li>{@code pool <launcher> <N> captured|silent}: the master's threads, heap and RSS with N
  * {@code sleep} workers, their output captured (to a receiver that drops it) or not.</li>
  * </ul>
  */
 public final class LauncherBench {
-
-	private static final int WORKERS = 8;
 
 	private LauncherBench() {
 	}
@@ -45,20 +44,22 @@ public final class LauncherBench {
 	public static void main(String[] args) throws Exception {
 		Launcher launcher = Launcher.valueOf(args[1].toUpperCase(Locale.ROOT));
 		if (args[0].equals("refork")) {
-			System.out.println(refork(launcher, args[2], Path.of(args[3]), Integer.parseInt(args[4])));
+			System.out.println(
+					refork(launcher, Integer.parseInt(args[2]), args[3], Path.of(args[4]), Integer.parseInt(args[5])));
 		}
 		else {
 			System.out.println(resources(launcher, Integer.parseInt(args[2]), args[3].equals("captured")));
 		}
 	}
 
-	private static String refork(Launcher launcher, String refork, Path fifo, int kills) throws Exception {
+	private static String refork(Launcher launcher, int workers, String refork, Path fifo, int kills)
+			throws Exception {
 		// Read and write: opening does not wait for a writer, and the FIFO never reads as ended.
 		try (FileChannel channel = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
 			BufferedReader stamps = new BufferedReader(
 					new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.US_ASCII));
 			WorkerPoolManager pool = new WorkerPoolManager(PoolOptions.builder(WorkerCommand.exec(refork, List.of("worker")))
-				.count(WORKERS)
+				.count(workers)
 				.minUptime(Duration.ZERO)
 				.backoff(Duration.ZERO, Duration.ZERO)
 				.limit(1_000_000, Duration.ofMinutes(1))
@@ -68,20 +69,23 @@ public final class LauncherBench {
 				.build());
 			pool.start();
 			try {
-				for (int i = 0; i < WORKERS; i++) {
+				for (int i = 0; i < workers; i++) {
 					stamps.readLine();
 				}
 				List<Long> latencies = new ArrayList<>();
 				for (int i = 0; i < kills; i++) {
-					long pid = pool.snapshot().worker(i % WORKERS).orElseThrow().pid();
+					long pid = pool.snapshot().worker(i % workers).orElseThrow().pid();
+					// Found before the clock starts: the C floor's kill(2) has no such step.
+					ProcessHandle worker = ProcessHandle.of(pid).orElseThrow();
 					long killed = System.nanoTime();
-					ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+					worker.destroyForcibly();
 					String stamp = stamps.readLine();
 					latencies.add(Long.parseLong(stamp.substring(stamp.indexOf(' ') + 1)) - killed);
 					// As the C floor does: let the pool finish with the exit before the next kill.
 					TimeUnit.MILLISECONDS.sleep(10);
 				}
-				return String.format(Locale.ROOT, "{\"kills\": %d, \"medianMs\": %.3f, \"p99Ms\": %.3f}", kills,
+				return String.format(Locale.ROOT,
+						"{\"workers\": %d, \"kills\": %d, \"medianMs\": %.3f, \"p99Ms\": %.3f}", workers, kills,
 						percentile(latencies, 50), percentile(latencies, 99));
 			}
 			finally {
