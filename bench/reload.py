@@ -35,6 +35,9 @@ ACTUATOR = 8281
 CONNECTIONS = int(os.environ.get('BENCH_CONNECTIONS', '16'))
 AT_REST_SECONDS = int(os.environ.get('BENCH_AT_REST', '5'))
 SUPERVISORS = ['ours-node', 'ours-java', 'pm2']
+# --boot: the sample itself as Spring Boot workers (Tomcat on the master's socket, graceful shutdown).
+BOOT = 'ours-boot'
+BOOT_PATH = '/actuator/health/liveness'
 MODES = ['keep-alive', 'close']
 BEGIN = '<!-- section: reload -->'
 END = '<!-- /section: reload -->'
@@ -59,11 +62,11 @@ def descendants(pid):
     return out
 
 
-def answer():
+def answer(path='/'):
     """One request on a fresh connection: (status, body)."""
     connection = http.client.HTTPConnection('127.0.0.1', PORT, timeout=5)
     try:
-        connection.request('GET', '/', headers={'Connection': 'close'})
+        connection.request('GET', path, headers={'Connection': 'close'})
         response = connection.getresponse()
         return response.status, response.read().decode()
     finally:
@@ -88,6 +91,7 @@ class Supervisor:
                         BENCH_VERSION_FILE=self.version_file, PM2_HOME=os.path.join(self.directory, 'pm2'))
         self.process = None
         self.pids = set()
+        self.path = BOOT_PATH if kind == BOOT else '/'
 
     def write_version(self):
         with open(self.version_file, 'w') as f:
@@ -107,11 +111,25 @@ class Supervisor:
                 command += ['--cfork.java.main-class=', '--cfork.exec=node', f'--cfork.args={WORKER}',
                             '--cfork.readiness.log-pattern=listening',
                             f'--cfork.env.BENCH_VERSION_FILE={self.version_file}']
+            elif self.kind == BOOT:
+                command += ['--cfork.java.main-class=io.cfork.sample.SampleApplication', '--cfork.readiness.type=notify',
+                            '--cfork.readiness.timeout=60s', '--cfork.shutdown-timeout=30s',
+                            '--cfork.java.jvm-args=-Xmx128m,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC',
+                            '--cfork.env.SERVER_SHUTDOWN=graceful']
             self.process = subprocess.Popen(command, cwd=self.directory, env=self.env, start_new_session=True,
                                             stdout=open(os.path.join(self.directory, 'master.log'), 'w'),
                                             stderr=subprocess.STDOUT)
             self.pids.add(self.process.pid)
-        wait_for(lambda: self.all_answer(f'hello fork (version {self.version})'), 120, 0.2)
+        if self.kind == BOOT:
+            wait_for(lambda: self.answers_ok(), 300, 0.5)
+        else:
+            wait_for(lambda: self.all_answer(f'hello fork (version {self.version})'), 120, 0.2)
+
+    def answers_ok(self):
+        try:
+            return all(answer(self.path)[0] == 200 for _ in range(20))
+        except OSError:
+            return False
 
     def all_answer(self, body):
         try:
@@ -155,11 +173,11 @@ class Supervisor:
         return left
 
 
-def wrk(mode, seconds=None):
+def wrk(mode, seconds=None, path='/'):
     command = ['wrk', '-t2', f'-c{CONNECTIONS}', '-d', f'{seconds or 600}s', '--latency', '-s', LUA]
     if mode == 'close':
         command += ['-H', 'Connection: close']
-    return subprocess.Popen(command + [f'http://127.0.0.1:{PORT}/'], stdout=subprocess.PIPE,
+    return subprocess.Popen(command + [f'http://127.0.0.1:{PORT}{path}'], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
@@ -180,14 +198,14 @@ def measure(kind, count):
         supervisor.start()
         for mode in MODES:
             print(f'N={count} {kind} {mode}', file=sys.stderr, flush=True)
-            at_rest = wrk_result(wrk(mode, AT_REST_SECONDS))
-            load = wrk(mode)
+            at_rest = wrk_result(wrk(mode, AT_REST_SECONDS, supervisor.path))
+            load = wrk(mode, path=supervisor.path)
             time.sleep(0.5)
             seconds = supervisor.reload()
             time.sleep(0.2)
             load.send_signal(signal.SIGINT)
             during = wrk_result(load)
-            after = versions_answering()
+            after = versions_answering() if kind != BOOT else set()
             results[mode] = {'at_rest': at_rest, 'reload': during, 'reload_seconds': round(seconds, 2),
                              'after': sorted(after), 'all_new': after == {f'hello fork (version {supervisor.version})'}}
     finally:
@@ -208,7 +226,7 @@ def machine():
 def section():
     runs = {}
     for name in sorted(os.listdir(WORK)):
-        if name.startswith('reload-') and name.endswith('.json'):
+        if name.startswith('reload-') and name.endswith('.json') and name != 'reload-boot.json':
             with open(os.path.join(WORK, name)) as f:
                 data = json.load(f)
             runs[data['count']] = data
@@ -260,6 +278,26 @@ def section():
             lines.append(f"| {n} | {mode} | {o['reload_seconds'] / p['reload_seconds']:.2f} | "
                          f"{o['reload']['p99_us'] / p['reload']['p99_us']:.2f} | {o['reload']['failed']}, "
                          f"{j['reload']['failed']}, {p['reload']['failed']} |")
+    boot = os.path.join(WORK, 'reload-boot.json')
+    if os.path.exists(boot):
+        with open(boot) as f:
+            data = json.load(f)
+        lines += ['', '### Spring Boot workers: Tomcat on the master\'s socket, `server.shutdown=graceful`', '',
+                  f"`bench/reload.sh --boot` (N = {data['count']}): the sample application itself as the workers "
+                  '(`cfork.java.main-class=io.cfork.sample.SampleApplication`; the worker auto-configuration makes '
+                  'Tomcat accept on the inherited socket and says READY over `NOTIFY_SOCKET`, '
+                  '`cfork.readiness.type=notify`), `server.shutdown=graceful`, `cfork.shutdown-timeout=30s`; wrk '
+                  f"on `{BOOT_PATH}` (a 200 that the shutdown does not turn into a 503, unlike `/actuator/health`, "
+                  'whose readiness goes `OUT_OF_SERVICE` as the context closes). Same columns as above.', '',
+                  '| N | load | failed (requests) | reload time (s) | p99 during reload (ms) | p99 at rest (ms) |',
+                  '|---|---|---|---|---|---|']
+        for mode in MODES:
+            r = data['results'][BOOT][mode]
+            e = r['reload']
+            detail = ', '.join(f'{k} {e[k]}' for k in ('connect', 'read', 'write', 'timeout', 'non2xx') if e[k])
+            lines.append(f"| {data['count']} | {mode} | **{e['failed']}**{f' ({detail})' if detail else ''} of "
+                         f"{e['requests']} | {r['reload_seconds']:.2f} | {e['p99_us'] / 1000:.1f} | "
+                         f"{r['at_rest']['p99_us'] / 1000:.1f} |")
     lines += [END, '', '']
     return '\n'.join(lines)
 
@@ -282,9 +320,11 @@ def main():
     if sys.argv[1:] == ['--report']:
         splice()
         return
-    for count in (int(n) for n in sys.argv[1:]):
-        results = {kind: measure(kind, count) for kind in SUPERVISORS}
-        with open(os.path.join(WORK, f'reload-{count}.json'), 'w') as f:
+    boot = '--boot' in sys.argv
+    for count in (int(n) for n in sys.argv[1:] if n != '--boot'):
+        results = {kind: measure(kind, count) for kind in ([BOOT] if boot else SUPERVISORS)}
+        name = 'reload-boot.json' if boot else f'reload-{count}.json'
+        with open(os.path.join(WORK, name), 'w') as f:
             json.dump({'count': count, 'results': results, 'machine': machine()}, f, indent=1)
         left = [p for kind in results.values() for p in kind['left']]
         print(f'N={count}: processes left and killed: {left}', file=sys.stderr)

@@ -9,5 +9,5 @@ command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nod
 (cd bench/node && npm install --no-audit --no-fund --loglevel=error)
 ./mvnw -q -pl sample-app -am package -DskipTests
 mkdir -p bench/.work
-if [ $# -eq 0 ]; then set -- 4 16; fi
+if [ $# -eq 0 ]; then set -- 4 16; elif [ "$*" = --boot ]; then set -- --boot 4; fi
 exec python3 bench/reload.py "$@"
