@@ -216,8 +216,9 @@ def measure(kind, count):
 def machine():
     java = subprocess.run(['java', '-version'], capture_output=True, text=True).stderr.splitlines()[0]
     node = subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()
-    pm2 = subprocess.run([PM2, '--version'], capture_output=True, text=True,
-                         env=dict(os.environ, PM2_HOME=os.path.join(WORK, 'pm2-version'))).stdout.strip().splitlines()[-1]
+    # From its package: `pm2 --version` would start a daemon.
+    with open(os.path.join(NODE_DIR, 'node_modules', 'pm2', 'package.json')) as f:
+        pm2 = json.load(f)['version']
     wrk_version = subprocess.run(['wrk', '--version'], capture_output=True, text=True).stdout.split(' [')[0]
     return {'cpus': os.cpu_count(), 'java': java, 'node': node, 'pm2': pm2, 'wrk': wrk_version,
             'loadavg': open('/proc/loadavg').read().split()[:3]}
