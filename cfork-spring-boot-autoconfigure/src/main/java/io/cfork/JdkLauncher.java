@@ -95,13 +95,59 @@ final class JdkLauncher implements WorkerLauncher {
 		builder.redirectInput(Redirect.from(DEV_NULL));
 		if (this.output == null) {
 			builder.redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD);
-			return new JdkWorkerProcess(builder.start(), null);
 		}
-		Process process = builder.start();
-		OutputPump.start(process.getInputStream(), index, process.pid(), WorkerOutput.Stream.STDOUT, this.output);
-		OutputPump stderr = OutputPump.start(process.getErrorStream(), index, process.pid(),
-				WorkerOutput.Stream.STDERR, this.output);
-		return new JdkWorkerProcess(process, stderr);
+		Process process = start(builder, id);
+		if (this.output == null) {
+			return new JdkWorkerProcess(process, null);
+		}
+		try {
+			OutputPump.start(process.getInputStream(), index, process.pid(), WorkerOutput.Stream.STDOUT, this.output);
+			OutputPump stderr = OutputPump.start(process.getErrorStream(), index, process.pid(),
+					WorkerOutput.Stream.STDERR, this.output);
+			return new JdkWorkerProcess(process, stderr);
+		}
+		catch (OutOfMemoryError ex) {
+			// No thread for its output: the JDK's reaper, which did start, reaps it once killed.
+			process.destroyForcibly();
+			throw new ProcessLimitException("Cannot start a thread for the output of worker pid " + process.pid()
+					+ " (killed): " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Starts the process. {@link ProcessBuilder#start()} may fail after the process was spawned: a
+	 * reaper thread that cannot be created throws {@link OutOfMemoryError} with the process running
+	 * and its pid lost. That process is found by its mark, killed and reaped here.
+	 */
+	private Process start(ProcessBuilder builder, long id) throws IOException {
+		try {
+			return builder.start();
+		}
+		catch (IOException ex) {
+			if (ProcessLimitException.isLimit(ex)) {
+				throw new ProcessLimitException(String.valueOf(ex.getMessage()), ex);
+			}
+			throw ex;
+		}
+		catch (OutOfMemoryError ex) {
+			String lost = LostProcesses.killAndReap(this.poolId, id);
+			throw new ProcessLimitException("ProcessBuilder.start failed: " + ex.getMessage()
+					+ ((lost != null) ? "; " + lost : ""), ex);
+		}
+	}
+
+	/**
+	 * The process, a reaper thread in the master while it runs and, when its output is logged, a
+	 * thread for each of its stdout and stderr.
+	 */
+	@Override
+	public int pidsPerWorker() {
+		return (this.output != null) ? 4 : 2;
+	}
+
+	@Override
+	public String name() {
+		return "jdk";
 	}
 
 	@Override

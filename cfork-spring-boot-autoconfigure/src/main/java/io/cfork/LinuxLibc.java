@@ -66,6 +66,12 @@ final class LinuxLibc {
 
 	static final int EAGAIN = 11;
 
+	static final int ENOMEM = 12;
+
+	static final int ENFILE = 23;
+
+	static final int EMFILE = 24;
+
 	static final int ENOSYS = 38;
 
 	static final short POSIX_SPAWN_SETSIGDEF = 0x04;

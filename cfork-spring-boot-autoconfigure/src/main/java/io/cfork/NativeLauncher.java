@@ -239,9 +239,10 @@ final class NativeLauncher implements WorkerLauncher {
 					? LinuxLibc.posix_spawnp(spawned, this.programPath, actions, this.attributes, this.argv, envp)
 					: LinuxLibc.posix_spawn(spawned, this.programPath, actions, this.attributes, this.argv, envp);
 			if (error != 0) {
-				throw new IOException("Cannot run program \"" + this.program + "\""
+				String message = "Cannot run program \"" + this.program + "\""
 						+ ((this.directory != null) ? " (in directory \"" + this.directory + "\")" : "") + ": "
-						+ LinuxLibc.describe(error));
+						+ LinuxLibc.describe(error);
+				throw isLimit(error) ? new ProcessLimitException(message) : new IOException(message);
 			}
 			pid = spawned[0];
 		}
@@ -264,6 +265,29 @@ final class NativeLauncher implements WorkerLauncher {
 	@Override
 	public boolean ownSession() {
 		return true;
+	}
+
+	/**
+	 * One: the worker's process. Its exit and output are watched on the watcher's fixed threads,
+	 * and the steps before the command ({@code setpriv}, the {@code LISTEN_PID} shell) exec in place.
+	 */
+	@Override
+	public int pidsPerWorker() {
+		return 1;
+	}
+
+	@Override
+	public String name() {
+		return "native";
+	}
+
+	/**
+	 * Whether an error number says a limit was reached: processes or memory ({@code EAGAIN},
+	 * {@code ENOMEM}), descriptors ({@code EMFILE}, {@code ENFILE}).
+	 */
+	private static boolean isLimit(int errno) {
+		return errno == LinuxLibc.EAGAIN || errno == LinuxLibc.ENOMEM || errno == LinuxLibc.EMFILE
+				|| errno == LinuxLibc.ENFILE;
 	}
 
 	@Override
@@ -312,7 +336,9 @@ final class NativeLauncher implements WorkerLauncher {
 	private static int[] pipe() throws IOException {
 		int[] fds = new int[2];
 		if (LinuxLibc.pipe2(fds, O_CLOEXEC) != 0) {
-			throw new IOException("Cannot create a pipe: " + LinuxLibc.describe(LinuxLibc.errno()));
+			int errno = LinuxLibc.errno();
+			String message = "Cannot create a pipe: " + LinuxLibc.describe(errno);
+			throw isLimit(errno) ? new ProcessLimitException(message) : new IOException(message);
 		}
 		if (LinuxLibc.fcntl(fds[0], LinuxLibc.F_SETFL, O_NONBLOCK) != 0) {
 			int errno = LinuxLibc.errno();

@@ -609,6 +609,7 @@ public final class PoolOptions {
 						"Create the directory, or set {working-directory} to an existing one (remove it to use the master's).");
 			}
 			validateResources(procFs);
+			this.env.forEach(Builder::validateEnv);
 			this.command.validate(this.workingDirectory, this.env, this.classLoader);
 			for (String name : this.incrementEnv) {
 				validateIncrement(name);
@@ -753,6 +754,34 @@ public final class PoolOptions {
 							"Remove {max-lifetime} and {max-lifetime-jitter}: recycling is supported only on Linux.");
 				}
 			}
+		}
+
+		/**
+		 * An environment entry the OS can hold: a name without {@code =} or NUL, a value without NUL.
+		 * Neither the value nor what follows such a character in a name is quoted: either may be a
+		 * secret.
+		 */
+		private static void validateEnv(String name, String value) {
+			int cut = firstOf(name, '=', '\0');
+			if (name.isEmpty() || cut >= 0) {
+				String shown = (cut >= 0) ? name.substring(0, cut) + Secrets.MASK : name;
+				throw new InvalidPoolOptionException("env", shown,
+						name.isEmpty() ? "an entry has an empty name"
+								: "the name of an entry contains " + ((name.charAt(cut) == '=') ? "'='" : "a NUL character")
+										+ ", which an environment cannot hold in a name",
+						"Give each {env} entry a name without '=' or NUL characters, such as {env}.API_KEY.");
+			}
+			if (value != null && value.indexOf('\0') >= 0) {
+				throw new InvalidPoolOptionException("env." + name, Secrets.MASK,
+						"the value contains a NUL character, which an environment cannot hold",
+						"Remove the NUL character from {env." + name + "}.");
+			}
+		}
+
+		private static int firstOf(String text, char first, char second) {
+			int a = text.indexOf(first);
+			int b = text.indexOf(second);
+			return (a < 0) ? b : (b < 0) ? a : Math.min(a, b);
 		}
 
 		private void validateIncrement(String name) {

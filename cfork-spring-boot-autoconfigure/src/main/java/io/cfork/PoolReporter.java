@@ -1,5 +1,6 @@
 package io.cfork;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -13,9 +14,14 @@ import org.slf4j.LoggerFactory;
  * supervisor thread only.
  * <p>
  * Lines name options as the core does, never their values: {@code cfork.args} and
- * {@code cfork.env} may hold secrets.
+ * {@code cfork.env} may hold secrets, and text that may quote them (a launch error, a probe's
+ * reason, a worker's last stderr line) is {@link Secrets masked}. Launch failures are logged once
+ * per burst with a count, however many workers fail.
  */
 final class PoolReporter {
+
+	/** Launch failures within this span after one that was logged are logged together. */
+	static final Duration BURST = Duration.ofSeconds(5);
 
 	private final PoolOptions options;
 
@@ -27,6 +33,15 @@ final class PoolReporter {
 
 	private final PoolLog logger;
 
+	private final Secrets secrets;
+
+	/** Launch failures since the last one logged, while a burst of them goes on. */
+	private int unloggedFailures;
+
+	private @Nullable String lastFailure;
+
+	private boolean inBurst;
+
 	PoolReporter(PoolOptions options, Supervisor supervisor, Listeners listeners, Supplier<PoolSnapshot> published,
 			String threadName) {
 		// The pool's log lines keep the façade's logger name: users configure that one.
@@ -36,6 +51,16 @@ final class PoolReporter {
 		this.supervisor = supervisor;
 		this.listeners = listeners;
 		this.published = published;
+		this.secrets = Secrets.of(options);
+	}
+
+	/**
+	 * Masks the configured values that may be secrets in text the pool writes.
+	 * @param text the text
+	 * @return the masked text
+	 */
+	@Nullable String mask(@Nullable String text) {
+		return this.secrets.mask(text);
 	}
 
 	void starting(int count) {
@@ -51,8 +76,44 @@ final class PoolReporter {
 		logger.info("All workers stopped");
 	}
 
+	/**
+	 * A worker could not be launched. The first failure of a burst is logged at once; the ones that
+	 * follow within {@link #BURST} are counted, and logged as one line at its end, for as long as
+	 * they go on: {@code count=100000} with a missing library writes a line every 5 seconds, not
+	 * 100000.
+	 * @param message why, masked already
+	 */
 	void launchFailed(int index, @Nullable String message) {
+		if (this.inBurst) {
+			this.unloggedFailures++;
+			this.lastFailure = message;
+			return;
+		}
 		logger.error("Worker {} could not be started: {}", index, message);
+		this.inBurst = this.supervisor.schedule(this::endOfBurst, BURST) != null;
+	}
+
+	private void endOfBurst() {
+		if (this.unloggedFailures == 0) {
+			this.inBurst = false;
+			return;
+		}
+		logUnloggedFailures();
+		this.inBurst = this.supervisor.schedule(this::endOfBurst, BURST) != null;
+	}
+
+	private void logUnloggedFailures() {
+		logger.error("Failed to launch {} more worker{} in the last {}: {}", this.unloggedFailures,
+				(this.unloggedFailures == 1) ? "" : "s", Durations.format(BURST), this.lastFailure);
+		this.unloggedFailures = 0;
+		this.lastFailure = null;
+	}
+
+	/**
+	 * A start or a scale stopped part-way, at a limit on processes.
+	 */
+	void stoppedShort(String message) {
+		logger.error("{}", message);
 	}
 
 	void forked(long pid, WorkerForked forked) {
@@ -73,6 +134,7 @@ final class PoolReporter {
 		String pid = (exited.pid() != null) ? "pid " + exited.pid() : "never started";
 		String exit = exited.exit().describe();
 		if (outcome.unexpected()) {
+			error = mask(error);
 			String quoted = (error != null) ? ": " + ControlCharacters.escape(error) : "";
 			logger.warn("Worker {} ({}) exited with {}{}; {}", index, pid, exit, quoted, outcome.description());
 			if (outcome.youngDeaths() == WorkerSnapshot.CRASH_LOOP_DEATHS) {
@@ -103,13 +165,13 @@ final class PoolReporter {
 	void checkFailed(long pid, WorkerCheckFailed failed, int failures, int threshold) {
 		if (failed.check() == WorkerCheckFailed.Check.LIVENESS) {
 			logger.warn("Worker {} (pid {}) failed its liveness check ({}): {} of {}", failed.worker().index(), pid,
-					failed.reason(), failures, threshold);
+					mask(failed.reason()), failures, threshold);
 		}
 		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerCheckFailed(failed)));
 	}
 
 	void replacing(int index, long pid, String reason) {
-		logger.warn("Worker {} (pid {}) failed: {}; stopping it", index, pid, reason);
+		logger.warn("Worker {} (pid {}) failed: {}; stopping it", index, pid, mask(reason));
 	}
 
 	void replaced(int index, long oldPid, long newPid, long generation) {
@@ -129,7 +191,7 @@ final class PoolReporter {
 		}
 		else {
 			logger.error("Reload failed after {} of {} workers: {}; the others keep their workers", reload.replaced(),
-					reload.total(), reload.reason());
+					reload.total(), mask(reload.reason()));
 		}
 		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.reloadFinished(reload)));
 	}
@@ -172,6 +234,9 @@ final class PoolReporter {
 	 * Writes what is queued for the log, never waiting long for a blocked one.
 	 */
 	void close() {
+		if (this.unloggedFailures > 0) {
+			logUnloggedFailures();
+		}
 		this.logger.close();
 	}
 

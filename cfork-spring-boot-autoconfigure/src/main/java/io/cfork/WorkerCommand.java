@@ -2,6 +2,8 @@ package io.cfork;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,6 +109,17 @@ public final class WorkerCommand {
 	}
 
 	/**
+	 * The values given to the command that may hold secrets: its arguments, and a Java worker's
+	 * JVM options.
+	 * @return the values
+	 */
+	List<String> arguments() {
+		List<String> arguments = new ArrayList<>(this.jvmArgs);
+		arguments.addAll(this.args);
+		return arguments;
+	}
+
+	/**
 	 * Checks that the command can run: the executable exists and may be executed, or the main class
 	 * is on this JVM's class path.
 	 * @param workingDirectory where a relative executable path is resolved, or {@code null}
@@ -119,7 +132,7 @@ public final class WorkerCommand {
 			validateExecutable(this.executable, workingDirectory, env);
 		}
 		else {
-			validateMainClass(this.mainClass, classLoader);
+			validateMainClass(this.mainClass, classLoader, workingDirectory);
 		}
 	}
 
@@ -133,6 +146,11 @@ public final class WorkerCommand {
 			if (!path.isAbsolute() && workingDirectory != null) {
 				path = workingDirectory.resolve(path);
 			}
+			if (Files.isDirectory(path)) {
+				throw new InvalidPoolOptionException("exec", executable, "is a directory: " + path.toAbsolutePath(),
+						"Set {exec} to an executable file, not a directory (a relative path is resolved against the "
+								+ "working directory), or to a name on PATH.");
+			}
 			if (!Files.isRegularFile(path)) {
 				throw new InvalidPoolOptionException("exec", executable, "no such file: " + path.toAbsolutePath(),
 						"Set {exec} to an existing executable file (a relative path is resolved against the working "
@@ -143,27 +161,122 @@ public final class WorkerCommand {
 						"not executable: " + path.toAbsolutePath(),
 						"Make the file executable (chmod +x), or set {exec} to an interpreter and pass the file in {args}.");
 			}
+			validateInterpreter(executable, path, env);
 			return;
 		}
-		String searchPath = env.getOrDefault("PATH", System.getenv("PATH"));
-		if (searchPath != null) {
-			for (String dir : searchPath.split(File.pathSeparator)) {
-				Path candidate = Path.of(dir.isEmpty() ? "." : dir, executable);
-				if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-					return;
-				}
-			}
+		// A PATH given in env may be a secret like any env value: named, never quoted.
+		boolean workersPath = env.containsKey("PATH");
+		String searchPath = workersPath ? env.get("PATH") : System.getenv("PATH");
+		Path found = onPath(executable, searchPath);
+		if (found != null) {
+			validateInterpreter(executable, found, env);
+			return;
 		}
-		throw new InvalidPoolOptionException("exec", executable, "no executable of that name on PATH (" + searchPath
-				+ ")", "Install it, set {exec} to its absolute path, or add its folder to PATH ({env.PATH} for workers).");
+		throw new InvalidPoolOptionException("exec", executable,
+				"no executable of that name on PATH (" + (workersPath ? "env.PATH, its value not shown"
+						: "the master's: " + searchPath) + ")",
+				"Install it, set {exec} to its absolute path, or add its folder to PATH ({env.PATH} for workers).");
 	}
 
-	private void validateMainClass(@Nullable String mainClass, @Nullable ClassLoader classLoader) {
+	private static @Nullable Path onPath(String executable, @Nullable String searchPath) {
+		if (searchPath == null) {
+			return null;
+		}
+		for (String dir : searchPath.split(File.pathSeparator)) {
+			Path candidate = Path.of(dir.isEmpty() ? "." : dir, executable);
+			if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+				return candidate;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * A script runs only if the interpreter its {@code #!} line names exists: the kernel's exec
+	 * fails otherwise with "no such file", naming the script, not the interpreter. For
+	 * {@code #!/usr/bin/env node}, {@code node} must be on PATH.
+	 */
+	private static void validateInterpreter(String executable, Path script, Map<String, String> env) {
+		String line = firstLine(script);
+		if (line == null || !line.startsWith("#!")) {
+			return;
+		}
+		String[] words = line.substring(2).trim().split("[ \t]+");
+		String interpreter = words[0];
+		if (interpreter.isEmpty()) {
+			return;
+		}
+		Path path = Path.of(interpreter);
+		if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
+			throw new InvalidPoolOptionException("exec", executable,
+					"its interpreter " + interpreter + " (the #! line of " + script.toAbsolutePath()
+							+ ") does not exist or is not executable",
+					"Install " + interpreter + ", or fix the #! line of the script {exec} names.");
+		}
+		if (path.getFileName().toString().equals("env") && words.length > 1 && !words[1].startsWith("-")
+				&& !words[1].contains("=")) {
+			String command = words[1];
+			boolean workersPath = env.containsKey("PATH");
+			if (!command.contains(File.separator)
+					&& onPath(command, workersPath ? env.get("PATH") : System.getenv("PATH")) == null) {
+				throw new InvalidPoolOptionException("exec", executable,
+						"its interpreter " + command + " (the #! line of " + script.toAbsolutePath()
+								+ ") is not on " + (workersPath ? "the workers' PATH (env.PATH)" : "the master's PATH"),
+						"Install " + command + ", add its folder to PATH ({env.PATH} for workers), or fix the #! line "
+								+ "of the script {exec} names.");
+			}
+		}
+	}
+
+	/** The first line of a file, if it starts like a script; {@code null} if unreadable. */
+	private static @Nullable String firstLine(Path file) {
+		try (InputStream in = Files.newInputStream(file)) {
+			byte[] head = in.readNBytes(256);
+			if (head.length < 2 || head[0] != '#' || head[1] != '!') {
+				return null;
+			}
+			String text = new String(head, StandardCharsets.UTF_8);
+			int end = text.indexOf('\n');
+			return (end >= 0) ? text.substring(0, end) : text;
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Each entry of a given class path exists: the JVM skips one that does not, and the worker then
+	 * dies young with a {@code ClassNotFoundException}. A wildcard ({@code lib/*}) needs its folder.
+	 */
+	private static void validateClassPath(String classPath, @Nullable Path workingDirectory) {
+		for (String entry : classPath.split(File.pathSeparator)) {
+			if (entry.isEmpty()) {
+				continue;
+			}
+			Path path = Path.of(entry.endsWith("*") ? entry.substring(0, entry.length() - 1) + "." : entry);
+			if (!path.isAbsolute() && workingDirectory != null) {
+				path = workingDirectory.resolve(path);
+			}
+			if (!Files.exists(path)) {
+				throw new InvalidPoolOptionException("java.class-path", classPath,
+						"no such file or directory: " + path.toAbsolutePath().normalize(),
+						"Set {java.class-path} to existing jars and folders (a relative entry is resolved against the "
+								+ "working directory), or remove it to use the master's class path.");
+			}
+		}
+	}
+
+	private void validateMainClass(@Nullable String mainClass, @Nullable ClassLoader classLoader,
+			@Nullable Path workingDirectory) {
 		if (mainClass == null || mainClass.isBlank()) {
 			throw new InvalidPoolOptionException("java.main-class", mainClass, "must not be blank",
 					"Set {java.main-class} to the fully qualified name of the worker's main class.");
 		}
-		if (this.classPath != null || classLoader == null) {
+		if (this.classPath != null) {
+			validateClassPath(this.classPath, workingDirectory);
+			return;
+		}
+		if (classLoader == null) {
 			return;
 		}
 		try {

@@ -33,6 +33,20 @@ interface WorkerLauncher extends AutoCloseable {
 	boolean ownSession();
 
 	/**
+	 * What each worker costs in pids, the unit of the limits on processes ({@code pids.max},
+	 * {@code RLIMIT_NPROC}, {@code threads-max}, which count threads): its process, and the threads
+	 * the master runs for it. What the worker itself starts is not known in advance.
+	 * @return pids per worker
+	 */
+	int pidsPerWorker();
+
+	/**
+	 * The launcher's name, as {@code cfork.launcher} spells it.
+	 * @return the name
+	 */
+	String name();
+
+	/**
 	 * Releases what the launcher holds (threads, descriptors). Processes it started are not
 	 * touched: the pool stops them first.
 	 */

@@ -74,6 +74,9 @@ final class WorkerPool {
 
 	private @Nullable CompletableFuture<Void> stopped;
 
+	/** Why the start or scale under way stopped forking new slots: a limit on processes. */
+	private @Nullable String shortOf;
+
 	/** Which slot each live process belongs to: a slot's, or a replacement's. */
 	private final Map<WorkerProcess, Slot> owners = new HashMap<>();
 
@@ -99,10 +102,17 @@ final class WorkerPool {
 		this.supervisor = new Supervisor(threadName, this::taskDone);
 		this.report = new PoolReporter(options, this.supervisor, listeners, () -> this.published, "cfork-log");
 		this.checks = new WorkerChecks(options, this, this.report, "cfork-probes", "cfork-notify");
+		WorkerLauncher launcher = null;
 		try {
-			this.launcher = Launchers.create(options, this.checks.output(), poolId, this.sockets);
+			launcher = Launchers.create(options, this.checks.output(), poolId, this.sockets);
+			// Before anything is forked, the watchdog included.
+			requireRoom(options.count(), options.count(), launcher);
+			this.launcher = launcher;
 		}
 		catch (RuntimeException ex) {
+			if (launcher != null) {
+				launcher.close();
+			}
 			this.checks.close();
 			this.report.close();
 			this.supervisor.shutdown();
@@ -127,6 +137,20 @@ final class WorkerPool {
 		return new PoolSnapshot(PoolStatus.STOPPED, options.count(), 0, 0, 0,
 				new PoolSnapshot.Limit(options.limit(), options.duration(), false), options.command().commandLine(),
 				List.of(), null);
+	}
+
+	/**
+	 * Refuses, naming the limit, a number of new workers that cannot fit the limits on processes
+	 * with room left for the master's own threads.
+	 * @throws InvalidPoolOptionException naming {@code count}
+	 */
+	private static void requireRoom(int count, int adding, WorkerLauncher launcher) {
+		ProcessLimits.Refusal refusal = ProcessLimits.check(adding, launcher.pidsPerWorker(), launcher.name());
+		if (refusal != null) {
+			throw new InvalidPoolOptionException("count", count, refusal.problem(),
+					"Set {count} to at most " + refusal.fits() + ", or raise " + refusal.limit().name()
+							+ " (" + refusal.limit().where() + ").");
+		}
 	}
 
 	PoolSnapshot published() {
@@ -161,12 +185,22 @@ final class WorkerPool {
 			Slot slot = this.slots.add(index);
 			// One task per fork: exits of early workers are handled between forks.
 			execute(() -> {
-				if (slot.is(SlotState.NEW)) {
+				if (this.shortOf != null && slot.is(SlotState.NEW)) {
+					// The master ran into a limit on processes: what is left is not forked.
+					slot.removed();
+					this.slots.remove(slot);
+				}
+				else if (slot.is(SlotState.NEW)) {
 					fork(slot, ForkCause.START, null);
 				}
 			});
 		}
-		execute(() -> started.complete(null));
+		execute(() -> {
+			if (this.shortOf != null) {
+				stopShort(this.desired, this.shortOf);
+			}
+			started.complete(null);
+		});
 	}
 
 	void beginStop(CompletableFuture<Void> done) {
@@ -252,13 +286,22 @@ final class WorkerPool {
 			process = launch(slot.index, id);
 		}
 		catch (Exception ex) {
-			this.report.launchFailed(slot.index, ex.getMessage());
-			if (primary != null) {
-				primary.clearNext();
-				primary.replacementEnded("the replacement could not be started: " + ex.getMessage());
+			String error = String.valueOf(this.report.mask(ex.getMessage()));
+			if (ex instanceof ProcessLimitException && primary == null && slot.is(SlotState.NEW)
+					&& (cause == ForkCause.START || cause == ForkCause.SCALE) && this.slots.alive() > 0) {
+				// Forking on would fail the same way and take the master's last threads: stop here.
+				this.shortOf = "worker " + slot.index + " could not be started: " + error;
+				slot.removed();
+				this.slots.remove(slot);
 				return;
 			}
-			launchFailed(slot, id, String.valueOf(ex.getMessage()));
+			this.report.launchFailed(slot.index, error);
+			if (primary != null) {
+				primary.clearNext();
+				primary.replacementEnded("the replacement could not be started: " + error);
+				return;
+			}
+			launchFailed(slot, id, error);
 			this.supervisor.afterPublish(slot.takeWaiters());
 			return;
 		}
@@ -439,7 +482,7 @@ final class WorkerPool {
 		boolean young = !slot.wasReady();
 		ExitOutcome outcome = decide(slot, false, code, seen);
 		WorkerExit exit = new WorkerExit(code, Signals.fromExitCode(code), outcome.unexpected(), this.clock.instant(),
-				null, slot.stopReason());
+				null, this.report.mask(slot.stopReason()));
 		boolean replacing = slot.is(SlotState.RESTARTING);
 		slot.exited(exit, outcome.next(), outcome.youngDeaths());
 		// A worker that died young most often says why on stderr: quote what was read by now.
@@ -580,6 +623,13 @@ final class WorkerPool {
 			result.completeExceptionally(refused);
 			return;
 		}
+		try {
+			requireRoom(count, count - this.slots.alive(), this.launcher);
+		}
+		catch (InvalidPoolOptionException refused) {
+			result.completeExceptionally(refused);
+			return;
+		}
 		this.report.scaling(this.desired, count);
 		this.desired = count;
 		for (Slot slot : this.slots.from(count)) {
@@ -592,7 +642,7 @@ final class WorkerPool {
 				this.slots.remove(slot);
 			}
 		}
-		for (int index = 0; index < count; index++) {
+		for (int index = 0; index < count && this.shortOf == null; index++) {
 			Slot slot = this.slots.get(index);
 			if (slot == null) {
 				fork(this.slots.add(index), ForkCause.SCALE, null);
@@ -606,8 +656,46 @@ final class WorkerPool {
 				slot.stopping(SlotState.RESTARTING, ForkCause.SCALE, null);
 			}
 		}
+		String shortOf = this.shortOf;
+		if (shortOf != null) {
+			ScaleIncompleteException incomplete = stopShort(count, shortOf);
+			resume(ForkCause.SCALE);
+			this.supervisor.afterPublish(() -> result.completeExceptionally(incomplete));
+			return;
+		}
 		resume(ForkCause.SCALE);
 		this.supervisor.afterPublish(() -> result.complete(this.published));
+	}
+
+	/**
+	 * A start or scale stopped part-way at a limit on processes: the pool keeps the slots it forked,
+	 * less as many as the master needs to get room back for its own threads (the JVM needs one to
+	 * handle SIGTERM), and its desired count becomes theirs.
+	 * @param requested the count asked for
+	 * @param why the launch failure that stopped it
+	 * @return what the caller is told
+	 */
+	private ScaleIncompleteException stopShort(int requested, String why) {
+		this.shortOf = null;
+		int forked = this.slots.below(requested).size();
+		ProcessLimits.Limit limit = ProcessLimits.tightest(ProcessLimits.read());
+		long headroom = ProcessLimits.headroom(ProcessLimits.masterThreads());
+		// Only a worker's process is sure to be freed at once (the JDK keeps an idle reaper thread).
+		int released = (limit != null && limit.free() < headroom)
+				? (int) Math.min(forked - 1, headroom - limit.free()) : 0;
+		this.desired = forked - released;
+		for (Slot slot : this.slots.from(this.desired)) {
+			if (slot.isAlive()) {
+				terminate(slot, SlotState.REMOVING, null, null);
+			}
+		}
+		String message = "Forked " + forked + " of " + requested + " workers, then " + why + "; the pool keeps "
+				+ this.desired + " (desired is now " + this.desired + ")"
+				+ ((released > 0) ? ", " + released + " stopped again to leave the master room for its own threads ("
+						+ limit.describe() + ")" : "")
+				+ ((limit != null && released == 0) ? " (" + limit.describe() + ")" : "");
+		this.report.stoppedShort(message);
+		return new ScaleIncompleteException(message, requested, this.desired);
 	}
 
 	/**

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
@@ -30,6 +31,17 @@ class WorkerEnvironmentTests {
 			this.pool.stop();
 		}
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Proc.workerChildren()).isEmpty());
+	}
+
+	@Test
+	void refusesAnEnvironmentTheOsCannotHoldWithoutQuotingValues() {
+		for (Map<String, String> env : List.of(Map.of("", "x"), Map.of("KEY\0tail-secret", "x"),
+				Map.of("KEY=tail-secret", "x"), Map.of("KEY", "value\0value-secret"))) {
+			assertThatExceptionOfType(InvalidPoolOptionException.class)
+				.isThrownBy(() -> PoolOptions.builder(WorkerCommand.exec("sleep", List.of("1"))).env(env).build())
+				.satisfies((ex) -> assertThat(ex.getOption()).startsWith("env"))
+				.satisfies((ex) -> assertThat(ex.getMessage() + ex.getValue()).doesNotContain("secret"));
+		}
 	}
 
 	@Test

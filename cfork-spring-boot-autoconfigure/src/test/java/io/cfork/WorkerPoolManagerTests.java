@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -189,6 +190,21 @@ class WorkerPoolManagerTests {
 		assertThat(this.exits).hasSize(2).noneMatch(WorkerExited::unexpected).noneMatch(WorkerExited::reforked);
 		assertThat(this.forks).extracting(WorkerForked::cause)
 			.containsExactly(ForkCause.START, ForkCause.START, ForkCause.SCALE, ForkCause.SCALE);
+	}
+
+	@Test
+	void refusesUpFrontAScaleThatCannotFitTheLimitsOnProcesses() throws Exception {
+		start(sleep(), (options) -> options.count(1));
+		// No machine allows two billion threads: threads-max is at most about one billion.
+		assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+			.isThrownBy(() -> this.pool.scale(2_000_000_000).get())
+			.havingCause()
+			.isInstanceOf(InvalidPoolOptionException.class)
+			.withMessageContaining("'count' (2000000000)")
+			.withMessageContaining("1999999999 more workers need")
+			.withMessageContaining("kept for the master's own threads");
+		assertThat(this.pool.snapshot().desired()).isOne();
+		assertThat(this.forks).hasSize(1);
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import io.cfork.actuate.CforkEndpoint.Outcome;
 import io.cfork.ReloadInProgressException;
+import io.cfork.ScaleIncompleteException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -27,6 +28,8 @@ import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExten
  * <li>404 for a slot index the pool does not have;</li>
  * <li>400 for a bad request, with a JSON body {@code {"error": "..."}} that says what is wrong;</li>
  * <li>409, with the same body, for a restart or scale of a pool that is not running;</li>
+ * <li>503, with the same body, for a scale that stopped part-way at a limit on processes (the
+ * pool keeps the workers it forked);</li>
  * <li>202 with the worker or pool as it is when a write operation has not finished in time (it goes
  * on).</li>
  * </ul>
@@ -101,8 +104,9 @@ public class CforkEndpointWebExtension {
 	 * @param count the number of workers, at least 1 ({@code POST {"count": N}})
 	 * @param securityContext who asks
 	 * @return the pool; 202 with the pool as it is if the change has not got under way in time; 400
-	 * for a missing count, one that is not a whole number or one below 1; 409 if the pool is not
-	 * running
+	 * for a missing count, one that is not a whole number or one below 1, or one that cannot fit the
+	 * limits on processes ({@code pids.max}, {@code ulimit -u}, {@code threads-max}); 409 if the
+	 * pool is not running; 503 if the scale stopped part-way at such a limit
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Object> scale(@Nullable String count, @Nullable String reload,
@@ -163,6 +167,9 @@ public class CforkEndpointWebExtension {
 			body.put("error", String.valueOf(ex.getMessage()));
 			body.put("reload", (ex.getReload() != null) ? PoolDescriptor.Reload.of(ex.getReload()) : null);
 			return new WebEndpointResponse<>(OperationResponseBody.of(body), 409);
+		}
+		catch (ScaleIncompleteException ex) {
+			return error(WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE, ex.getMessage());
 		}
 		catch (IllegalStateException ex) {
 			return error(409, ex.getMessage());

@@ -161,6 +161,12 @@ class CforkEndpointWebTests {
 			assertThat(response.statusCode()).isEqualTo(400);
 			assertThat(JsonPath.parse(response.body()).read("$.error", String.class)).contains("whole number");
 		});
+		// No machine allows two billion threads: refused up front, naming the limit.
+		assertThat(this.actuator.post("/actuator/cfork", "{\"count\": 2000000000}")).satisfies((response) -> {
+			assertThat(response.statusCode()).isEqualTo(400);
+			assertThat(JsonPath.parse(response.body()).read("$.error", String.class))
+				.contains("'count' (2000000000)", "more workers need", "kept for the master's own threads", " is ");
+		});
 		assertThat(this.actuator.post("/actuator/cfork/first", "")).satisfies((response) -> {
 			assertThat(response.statusCode()).isEqualTo(400);
 			assertThat(JsonPath.parse(response.body()).read("$.error", String.class)).contains("slot index");

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.cfork.ForkCause;
@@ -30,6 +31,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.env.MapPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -255,6 +257,74 @@ class CforkAutoConfigurationTests {
 	void failsOnAnUnknownMainClass() {
 		assertFailure(this.contextRunner.withPropertyValues("cfork.java.main-class=com.example.NoSuchWorker"),
 				"cfork.java.main-class", "no such class on the class path", "cfork.java.class-path");
+	}
+
+	@Test
+	void failsOnAnExecutableThatIsADirectory(@TempDir Path directory) {
+		assertFailure(this.contextRunner.withPropertyValues("cfork.exec=" + directory), "cfork.exec",
+				"is a directory: " + directory, "an executable file, not a directory");
+	}
+
+	@Test
+	void failsOnAScriptWhoseInterpreterDoesNotExist(@TempDir Path directory) throws Exception {
+		Path script = Files.writeString(directory.resolve("worker.sh"), "#!/no/such/interpreter -e\necho hi\n");
+		script.toFile().setExecutable(true);
+		assertFailure(this.contextRunner.withPropertyValues("cfork.exec=" + script), "cfork.exec",
+				"its interpreter /no/such/interpreter (the #! line of " + script + ") does not exist",
+				"Install /no/such/interpreter, or fix the #! line of the script cfork.exec names");
+	}
+
+	@Test
+	void failsOnAScriptWhoseEnvInterpreterIsNotOnThePath(@TempDir Path directory) throws Exception {
+		Path script = Files.writeString(directory.resolve("worker.js"), "#!/usr/bin/env no-such-node\n");
+		script.toFile().setExecutable(true);
+		assertFailure(this.contextRunner.withPropertyValues("cfork.exec=" + script), "cfork.exec",
+				"its interpreter no-such-node", "Install no-such-node");
+	}
+
+	@Test
+	void failsOnAClassPathEntryThatDoesNotExist(@TempDir Path directory) {
+		assertFailure(
+				this.contextRunner.withPropertyValues("cfork.java.main-class=com.example.Worker",
+						"cfork.java.class-path=" + directory + ":/no/such/worker.jar"),
+				"cfork.java.class-path", "no such file or directory: /no/such/worker.jar",
+				"Set cfork.java.class-path to existing jars and folders");
+	}
+
+	@Test
+	void failsOnAnEnvNameWithAnEqualsSignWithoutQuotingIt() {
+		// A name with '=' cannot be written as a property=value pair: put it in a property source as it is.
+		ApplicationContextRunner runner = this.contextRunner.withPropertyValues("cfork.exec=sleep")
+			.withInitializer((context) -> context.getEnvironment().getPropertySources().addFirst(new MapPropertySource(
+					"env", Map.of("cfork.env[API_KEY=hunter2-secret]", "value-secret-too"))));
+		assertFailure(runner, "cfork.env", "the name of an entry contains '='", "without '=' or NUL characters");
+		runner.run((context) -> assertThat(describe(context)).doesNotContain("hunter2-secret", "value-secret-too"));
+	}
+
+	@Test
+	void failsOnAnExecutableNotOnTheWorkersPathWithoutQuotingIt() {
+		ApplicationContextRunner runner = this.contextRunner.withPropertyValues("cfork.exec=no-such-worker-binary",
+				"cfork.env.PATH=/opt/secret-token-9f8e7d/bin");
+		assertFailure(runner, "cfork.exec", "no executable of that name on PATH (env.PATH, its value not shown)",
+				"set cfork.exec to its absolute path");
+		runner.run((context) -> assertThat(describe(context)).doesNotContain("secret-token-9f8e7d"));
+	}
+
+	@Test
+	void failsOnACountThatCannotFitTheLimitsOnProcesses() {
+		// No machine allows two billion threads: threads-max is at most about one billion.
+		assertFailure(this.contextRunner.withPropertyValues("cfork.exec=sleep", "cfork.args=60",
+				"cfork.count=2000000000"), "cfork.count", "2000000000 more workers need", "Set cfork.count to at most");
+	}
+
+	/** Everything a failed start-up says: the failure analysis and the exception chain. */
+	private static String describe(AssertableApplicationContext context) {
+		FailureAnalysis analysis = analyze(context);
+		StringBuilder text = new StringBuilder(analysis.getDescription()).append(analysis.getAction());
+		for (Throwable cause = context.getStartupFailure(); cause != null; cause = cause.getCause()) {
+			text.append(cause);
+		}
+		return text.toString();
 	}
 
 	private static void assertFailure(ApplicationContextRunner runner, String property, String problem, String fix) {
