@@ -50,7 +50,7 @@ final class Recycling {
 			if (slot == null || slot.id() != sample.id() || !slot.isAlive()) {
 				continue;
 			}
-			int over = slot.sampled(sample.cpu(), sample.memory(), maxMemory != null && sample.memory() > maxMemory);
+			int over = slot.sampled(sample.cpu(), sample.memory(), sample.stopped(), maxMemory != null && sample.memory() > maxMemory);
 			if (over >= MEMORY_SAMPLES && recyclable(slot)) {
 				recycle(slot, WorkerRecycled.Reason.MEMORY, sample.memory());
 			}

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@code npm start} workers do their work in children. Pages a worker shares with its children
  * are counted once per process, as {@code ps} does: an upper bound. PSS
  * ({@code smaps_rollup}) would not double count, but costs a page-table walk per process;</li>
+ * <li><b>stopped</b>: whether the worker's own process is stopped (SIGSTOP: state {@code T} in
+ * {@code /proc/<pid>/stat}, read in the same pass), so the endpoint can tell a frozen worker from
+ * a running one;</li>
  * <li><b>CPU</b>: the CPU time ({@code /proc/<pid>/stat}: user and system, with the children each
  * process reaped) the session used over the last interval, in percent of one core; the first
  * sample of a worker covers its life so far. A member that is reaped by a process outside the
@@ -116,6 +119,7 @@ final class ResourceSampler implements AutoCloseable {
 			session.cpuTicks += usage.cpuTicks();
 			if (pid == session.pid) {
 				session.startTicks = usage.startTicks();
+				session.stopped = usage.state() == 'T' || usage.state() == 't';
 			}
 			if (usage.state() != 'Z') {
 				session.pages += Math.max(0, this.proc.residentPages(pid));
@@ -137,7 +141,7 @@ final class ResourceSampler implements AutoCloseable {
 				cpu = percent(session.cpuTicks, lived * (1_000_000_000L / ProcFs.TICKS_PER_SECOND));
 			}
 			next.put(session.pid, new Previous(session.startTicks, session.cpuTicks, nanos));
-			samples.add(new Sample(session.index, session.id, cpu, session.pages * this.pageSize));
+			samples.add(new Sample(session.index, session.id, cpu, session.pages * this.pageSize, session.stopped));
 		}
 		this.previous = next;
 		return samples;
@@ -177,8 +181,9 @@ final class ResourceSampler implements AutoCloseable {
 	 * @param id its fork id: a sample of a process the slot no longer holds is dropped
 	 * @param cpu percent of one core, over the last interval (or its life so far, for its first)
 	 * @param memory resident set with its session, in bytes
+	 * @param stopped whether the worker's process is stopped (state {@code T}: SIGSTOP, SIGTSTP)
 	 */
-	record Sample(int index, long id, double cpu, long memory) {
+	record Sample(int index, long id, double cpu, long memory, boolean stopped) {
 	}
 
 	private record Previous(long startTicks, long cpuTicks, long nanos) {
@@ -199,6 +204,8 @@ final class ResourceSampler implements AutoCloseable {
 		long cpuTicks;
 
 		long pages;
+
+		boolean stopped;
 
 		Session(int index, long id, long pid) {
 			this.index = index;

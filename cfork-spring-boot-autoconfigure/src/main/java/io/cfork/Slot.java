@@ -105,6 +105,9 @@ final class Slot {
 	/** The current process's resident set with its session, bytes, or {@code null}. */
 	private @Nullable Long memory;
 
+	/** Whether the last sample saw the current process stopped (SIGSTOP, state {@code T}). */
+	private boolean stopped;
+
 	/** Consecutive samples that saw the current process above {@code max-memory}. */
 	private int samplesOverMemory;
 
@@ -372,6 +375,7 @@ final class Slot {
 		this.notifiedStopping = false;
 		this.cpu = null;
 		this.memory = null;
+		this.stopped = false;
 		this.samplesOverMemory = 0;
 	}
 
@@ -471,13 +475,15 @@ final class Slot {
 	 * Stores a sample of the current process's resources.
 	 * @param cpu percent of one core over the last interval
 	 * @param memory resident set with its session, in bytes
+	 * @param stopped whether the process is stopped (SIGSTOP)
 	 * @param overMemory whether the memory is above {@code max-memory}
 	 * @return how many samples in a row, this one included, saw the process above
 	 * {@code max-memory}
 	 */
-	int sampled(double cpu, long memory, boolean overMemory) {
+	int sampled(double cpu, long memory, boolean stopped, boolean overMemory) {
 		this.cpu = cpu;
 		this.memory = memory;
+		this.stopped = stopped;
 		this.samplesOverMemory = overMemory ? this.samplesOverMemory + 1 : 0;
 		return this.samplesOverMemory;
 	}
@@ -519,7 +525,7 @@ final class Slot {
 				this.startedAt, (current != null) ? this.readyAt : null, Math.max(0, this.forks - 1), this.lastExit,
 				isCrashLooping(), this.probeFailures, this.generation, next, (current != null) ? this.cpu : null,
 				(current != null) ? this.memory : null, (current != null) ? this.status : null,
-				current != null && this.notifiedStopping);
+				current != null && this.notifiedStopping, current != null && this.stopped);
 	}
 
 	boolean isCrashLooping() {

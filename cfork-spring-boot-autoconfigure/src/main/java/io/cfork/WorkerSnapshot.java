@@ -32,11 +32,13 @@ import org.jspecify.annotations.Nullable;
  * escaped, at most 200 characters), or {@code null}
  * @param stopping whether the process said {@code STOPPING=1} (sd_notify); informational, its exit
  * is unexpected all the same unless the pool stopped it
+ * @param stopped whether the last resource sample saw the process stopped (SIGSTOP, SIGTSTP): alive,
+ * but running nothing until SIGCONT
  */
 public record WorkerSnapshot(int index, long id, @Nullable Long pid, WorkerState state, @Nullable Instant startedAt,
 		@Nullable Instant readyAt, int restarts, @Nullable WorkerExit lastExit, boolean crashLoop, int probeFailures,
 		long generation, @Nullable Next next, @Nullable Double cpu, @Nullable Long memory, @Nullable String status,
-		boolean stopping) {
+		boolean stopping, boolean stopped) {
 
 	/** Consecutive deaths before ready after which a slot is crash-looping. */
 	public static final int CRASH_LOOP_DEATHS = 3;

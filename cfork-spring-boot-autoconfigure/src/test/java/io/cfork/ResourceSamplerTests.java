@@ -77,6 +77,26 @@ class ResourceSamplerTests {
 	}
 
 	@Test
+	void aSigstoppedWorkerShowsStoppedUntilSigcont() throws Exception {
+		start(shell("exec sleep 3600"), (options) -> options.count(2));
+		await().atMost(WAIT).until(() -> this.samples.size() >= 1);
+		long pid = this.pool.snapshot().worker(0).orElseThrow().pid();
+		assertThat(this.pool.snapshot().workers()).noneMatch(WorkerSnapshot::stopped);
+		signal("STOP", pid);
+		await().atMost(WAIT).until(() -> this.pool.snapshot().worker(0).orElseThrow().stopped());
+		WorkerSnapshot stopped = this.pool.snapshot().worker(0).orElseThrow();
+		assertThat(stopped.pid()).isEqualTo(pid);
+		assertThat(stopped.state()).isEqualTo(WorkerState.RUNNING);
+		assertThat(this.pool.snapshot().worker(1).orElseThrow().stopped()).isFalse();
+		signal("CONT", pid);
+		await().atMost(WAIT).until(() -> !this.pool.snapshot().worker(0).orElseThrow().stopped());
+	}
+
+	private static void signal(String signal, long pid) throws Exception {
+		assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor()).isZero();
+	}
+
+	@Test
 	void hasNoFiguresBeforeTheFirstSample() {
 		start(WorkerCommand.exec("sleep", List.of("3600")),
 				(options) -> options.count(1).resourceInterval(Duration.ofHours(1)));

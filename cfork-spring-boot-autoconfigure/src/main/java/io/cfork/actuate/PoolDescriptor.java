@@ -109,12 +109,14 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 	 * {@code cpu}
 	 * @param status what the worker last said with sd_notify's {@code STATUS=}, or {@code null}
 	 * @param stopping whether the worker said {@code STOPPING=1} (sd_notify)
+	 * @param stopped whether the worker's process was stopped (SIGSTOP) at the last resource sample
+	 * ({@code cfork.resources.interval})
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Worker(int index, long id, @Nullable Long pid, WorkerState state, @Nullable String startedAt,
 			@Nullable String readyAt, @Nullable String uptime, int restarts, @Nullable Exit lastExit, boolean crashLoop,
 			int probeFailures, long generation, @Nullable Next next, @Nullable Double cpu, @Nullable Long memory,
-			@Nullable String status, boolean stopping) implements OperationResponseBody {
+			@Nullable String status, boolean stopping, boolean stopped) implements OperationResponseBody {
 
 		static Worker of(WorkerSnapshot worker, Instant now) {
 			WorkerExit exit = worker.lastExit();
@@ -125,7 +127,7 @@ public record PoolDescriptor(PoolStatus status, int desired, int alive, int read
 					(uptime != null) ? uptime.withNanos(0).toString() : null, worker.restarts(),
 					(exit != null) ? Exit.of(exit) : null, worker.crashLoop(), worker.probeFailures(),
 					worker.generation(), (worker.next() != null) ? Next.of(worker.next()) : null, percent(worker.cpu()),
-					worker.memory(), worker.status(), worker.stopping());
+					worker.memory(), worker.status(), worker.stopping(), worker.stopped());
 		}
 
 	}

@@ -42,7 +42,7 @@ class CforkEndpointJacksonSettingsWebTests {
 
 	private static final List<String> WORKER = List.of("index", "id", "pid", "state", "startedAt", "readyAt", "uptime",
 			"restarts", "lastExit", "crashLoop", "probeFailures", "generation", "next", "cpu", "memory",
-			"status", "stopping");
+			"status", "stopping", "stopped");
 
 	private static final List<String> EXIT = List.of("code", "signal", "unexpected", "at", "error", "reason");
 

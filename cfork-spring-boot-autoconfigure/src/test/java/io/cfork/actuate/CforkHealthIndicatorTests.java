@@ -111,7 +111,7 @@ class CforkHealthIndicatorTests {
 
 	private static WorkerSnapshot slot(int index, WorkerState state, Long pid, boolean crashLoop) {
 		return new WorkerSnapshot(index, index + 1, pid, state, NOW, (state == WorkerState.RUNNING) ? NOW : null, 1,
-				(pid != null) ? null : CRASHED, crashLoop, 0, 0, null, null, null, null, false);
+				(pid != null) ? null : CRASHED, crashLoop, 0, 0, null, null, null, null, false, false);
 	}
 
 }
