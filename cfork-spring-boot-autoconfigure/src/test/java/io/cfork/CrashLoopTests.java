@@ -9,16 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,28 +28,16 @@ class CrashLoopTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
 
-	private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-
-	private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(WorkerPoolManager.class),
-			(Logger) LoggerFactory.getLogger("cfork.worker"));
+	@RegisterExtension
+	final PoolLogCapture log = new PoolLogCapture();
 
 	private WorkerPoolManager pool;
 
 	@TempDir
 	Path directory;
 
-	@BeforeEach
-	void captureTheLog() {
-		this.log.start();
-		this.loggers.forEach((logger) -> {
-			logger.addAppender(this.log);
-			logger.setLevel(Level.INFO);
-		});
-	}
-
 	@AfterEach
 	void stopThePool() {
-		this.loggers.forEach((logger) -> logger.detachAppender(this.log));
 		Proc.stopAndCheckReaped(this.pool);
 	}
 
@@ -123,11 +107,7 @@ class CrashLoopTests {
 	}
 
 	private List<String> lines(Level level, String logger) {
-		return List.copyOf(this.log.list)
-			.stream()
-			.filter((event) -> event.getLevel() == level && event.getLoggerName().equals(logger))
-			.map(ILoggingEvent::getFormattedMessage)
-			.toList();
+		return this.log.lines(level, logger);
 	}
 
 	private static int freePort() throws IOException {
