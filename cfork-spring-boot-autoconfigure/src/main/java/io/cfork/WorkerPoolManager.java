@@ -131,6 +131,9 @@ public final class WorkerPoolManager implements AutoCloseable {
 	/**
 	 * Forks the workers and returns once each has been forked (or has failed to launch). Does
 	 * nothing if the pool is running.
+	 * @throws InvalidPoolOptionException naming {@code count} and the limit, nothing forked, when
+	 * the workers cannot fit the limits on processes ({@code pids.max}, {@code RLIMIT_NPROC},
+	 * {@code threads-max}) with room left for the master's own threads
 	 */
 	public void start() {
 		synchronized (this.lifecycleMonitor) {
@@ -253,7 +256,12 @@ public final class WorkerPoolManager implements AutoCloseable {
 	 * without a worker.
 	 * @param count the number of workers to keep, at least 1
 	 * @return completes with the pool once the change is under way; fails with
-	 * {@link IllegalStateException} when the pool is not running
+	 * {@link IllegalStateException} when the pool is not running, with
+	 * {@link InvalidPoolOptionException} (naming the limit, nothing changed) when the new workers
+	 * cannot fit the limits on processes ({@code pids.max}, {@code RLIMIT_NPROC},
+	 * {@code threads-max}) with room left for the master's own threads, and with
+	 * {@link ScaleIncompleteException} when forking stopped part-way at such a limit (the pool keeps
+	 * the workers it forked: its desired count is theirs)
 	 * @throws IllegalArgumentException if {@code count} is less than 1
 	 */
 	public CompletableFuture<PoolSnapshot> scale(int count) {
