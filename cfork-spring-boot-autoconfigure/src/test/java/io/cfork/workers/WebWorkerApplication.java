@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,7 +18,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * A Spring Boot web application, the same as master ({@code cfork.*} set) and as worker (started
- * by that master): answers with its pid, its socket-activation variables and when it was ready;
+ * by that master): answers with its pid, its socket-activation variables, when it was ready and
+ * its web server;
  * {@code POST /broken} publishes {@link LivenessState#BROKEN}.
  */
 @SpringBootApplication(proxyBeanMethods = false)
@@ -44,6 +46,7 @@ public class WebWorkerApplication {
 		answer.put("listenPid", System.getenv().getOrDefault("LISTEN_PID", ""));
 		answer.put("listenFds", System.getenv().getOrDefault("LISTEN_FDS", ""));
 		answer.put("readyAt", String.valueOf(this.readyAt));
+		answer.put("server", ((WebServerApplicationContext) this.context).getWebServer().getClass().getSimpleName());
 		return answer;
 	}
 

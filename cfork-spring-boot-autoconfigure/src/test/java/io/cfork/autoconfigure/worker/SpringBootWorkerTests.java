@@ -1,11 +1,13 @@
 package io.cfork.autoconfigure.worker;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,6 +95,61 @@ class SpringBootWorkerTests {
 			assertThat(Proc.listeningSocketsOf(worker.pid())).as("listening sockets of worker %d", worker.pid())
 				.isEqualTo(expected);
 		}
+	}
+
+	@Test
+	void jettyWorkersAcceptOnTheMastersSocketToo() throws Exception {
+		int port = freePort();
+		int serverPort = freePort();
+		this.master = startMaster(port, serverPort, "cfork.count=1", "cfork.java.class-path=" + jettyClassPath(),
+				"cfork.readiness.type=log", "cfork.readiness.log-pattern=Started WebWorkerApplication");
+		WorkerPoolManager pool = this.master.getBean(WorkerPoolManager.class);
+		await().atMost(START).until(() -> pool.snapshot().ready() == 1);
+		long worker = pool.snapshot().worker(0).orElseThrow().pid();
+		Map<String, String> answer = JsonPath.parse(get(port, "/")).read("$");
+		assertThat(answer).containsEntry("pid", Long.toString(worker))
+			.containsEntry("listenPid", Long.toString(worker))
+			.containsEntry("server", "JettyServletWebServer");
+		assertThat(Proc.listeningSockets(serverPort)).as("sockets on server.port").isEmpty();
+		assertThat(Proc.listeningSocketsOf(worker)).isEqualTo(Proc.listeningSockets(port)).hasSize(1);
+	}
+
+	@Test
+	void aWorkerStartedWithExecIsToldToAskForTheSocketOnStdin() throws Exception {
+		int serverPort = freePort();
+		// java -cp ... as cfork.exec, so listen-stdin is off: the socket is at fd 3 only.
+		int port = freePort();
+		this.master = startMaster(port, serverPort, "cfork.count=1", "cfork.java.main-class=",
+				"cfork.exec=" + Path.of(System.getProperty("java.home"), "bin", "java"),
+				"cfork.args=-XX:TieredStopAtLevel=1,-cp," + System.getProperty("java.class.path") + ","
+						+ WebWorkerApplication.class.getName(),
+				"cfork.readiness.type=log", "cfork.readiness.log-pattern=Set cfork.listen-stdin=true on the master");
+		WorkerPoolManager pool = this.master.getBean(WorkerPoolManager.class);
+		await().atMost(START).until(() -> pool.snapshot().ready() == 1);
+		long worker = pool.snapshot().worker(0).orElseThrow().pid();
+		// It binds server.port itself, beside the socket it holds at fd 3.
+		await().atMost(START).untilAsserted(() -> assertThat(Proc.listeningSocketsOf(worker))
+			.containsAll(Proc.listeningSockets(serverPort))
+			.hasSize(2));
+		assertThat(Proc.listeningSockets(serverPort)).hasSize(1);
+	}
+
+	/**
+	 * The tests' class path with Jetty serving instead of Tomcat: Spring Boot's Jetty module (kept
+	 * off the tests' own class path) in, Tomcat out.
+	 */
+	private static String jettyClassPath() {
+		String jetty = System.getProperty("cfork.test.spring-boot-jetty");
+		assertThat(jetty).as("spring-boot-jetty's jar, set by the build").isNotBlank().doesNotContain("${");
+		List<String> entries = new ArrayList<>(List.of(jetty));
+		for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+			String name = Path.of(entry).getFileName().toString();
+			if (!name.startsWith("tomcat-embed-") && !name.startsWith("spring-boot-tomcat-")
+					&& !name.startsWith("spring-boot-starter-tomcat")) {
+				entries.add(entry);
+			}
+		}
+		return String.join(File.pathSeparator, entries);
 	}
 
 	@Test
