@@ -4,6 +4,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -198,11 +199,16 @@ class NativeLauncherTests {
 	}
 
 	@Test
-	void noZombieNorDescriptorOfADeadWorkerStaysAfter200KillsAndReforks() {
+	void noZombieNorDescriptorOfADeadWorkerStaysAfter200KillsAndReforks() throws IOException {
 		List<String> lines = new CopyOnWriteArrayList<>();
-		startPool(8, (index, pid, stream, line) -> lines.add(line));
+		int port;
+		try (ServerSocket free = new ServerSocket(0)) {
+			port = free.getLocalPort();
+		}
+		startPool(8, (index, pid, stream, line) -> lines.add(line), List.of(ListenAddress.port(port)));
 		int fds = Proc.openFileDescriptors();
 		int pipes = descriptorsOfType("pipe:");
+		int sockets = descriptorsOfType("socket:");
 		assertThat(descriptorsOfType("anon_inode:[pidfd]")).isEqualTo(8);
 		for (int i = 0; i < 200; i++) {
 			int index = i % 8;
@@ -219,9 +225,14 @@ class NativeLauncherTests {
 			assertThat(Proc.workerChildren()).hasSize(8);
 			assertThat(descriptorsOfType("anon_inode:[pidfd]")).isEqualTo(8);
 			assertThat(descriptorsOfType("pipe:")).isEqualTo(pipes);
+			assertThat(descriptorsOfType("socket:")).as("the master's listening socket stays, alone").isEqualTo(sockets);
 			assertThat(Proc.openFileDescriptors()).isLessThanOrEqualTo(fds + 2);
 		});
 		assertThat(this.pool.snapshot().reforks()).isEqualTo(200);
+		// The port stays the master's: the kernel still queues connections on it.
+		try (Socket connected = new Socket("127.0.0.1", port)) {
+			assertThat(connected.isConnected()).isTrue();
+		}
 	}
 
 	@Test
@@ -245,8 +256,13 @@ class NativeLauncherTests {
 	}
 
 	private void startPool(int count, WorkerOutput output) {
+		startPool(count, output, List.of());
+	}
+
+	private void startPool(int count, WorkerOutput output, List<ListenAddress> listen) {
 		this.pool = new WorkerPoolManager(PoolOptions.builder(sleep())
 			.count(count)
+			.listen(listen)
 			.minUptime(Duration.ZERO)
 			.backoff(Duration.ZERO, Duration.ZERO)
 			.limit(100_000, Duration.ofMinutes(1))
