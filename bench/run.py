@@ -44,6 +44,8 @@ RESOURCES_BEGIN = '<!-- section: resources -->'
 RESOURCES_END = '<!-- /section: resources -->'
 RELOAD_BEGIN = '<!-- section: reload -->'  # written by bench/reload.py
 RELOAD_END = '<!-- /section: reload -->'
+CHECKS_BEGIN = '<!-- section: checks -->'  # from bench/run.sh --checks, kept as it is
+CHECKS_END = '<!-- /section: checks -->'
 started_pids = set()
 
 
@@ -788,15 +790,19 @@ def write_report(results, crash, scale, vfork, floor_c, facts=None, launchers=No
         '',
     ]
     path = os.path.join(ROOT, 'BENCHMARKS.md')
-    reload = ''
+    reload = checks = ''
     if os.path.exists(path):
         with open(path) as f:
             text = f.read()
         if RELOAD_BEGIN in text:
             reload = RELOAD_BEGIN + text.split(RELOAD_BEGIN, 1)[1].split(RELOAD_END, 1)[0] + RELOAD_END + '\n\n'
+        if CHECKS_BEGIN in text:
+            checks = CHECKS_BEGIN + text.split(CHECKS_BEGIN, 1)[1].split(CHECKS_END, 1)[0] + CHECKS_END + '\n\n'
     text = '\n'.join(lines)
     if reload:
         text = text.replace('## Ours alone', reload + '## Ours alone', 1)
+    if checks:
+        text = text.replace('## Reproduce', checks + '## Reproduce', 1)
     with open(path, 'w') as f:
         f.write(text)
 
