@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 import io.cfork.LivenessCheck;
 import io.cfork.PoolOptions;
@@ -96,29 +97,12 @@ public final class ChecksBench {
 		Files.writeString(work.resolve("ready.py"), READY_WORKER);
 		List<Long> latencies = new CopyOnWriteArrayList<>();
 		CountDownLatch done = new CountDownLatch(forks);
-		WorkerPoolManager pool = new WorkerPoolManager(PoolOptions.builder(
-				WorkerCommand.exec("python3", List.of("ready.py")))
-			.count(2)
-			.workingDirectory(work)
-			.readiness(ReadinessCheck.sdNotify())
-			.limit(1_000_000, Duration.ofSeconds(1))
-			.output(null)
-			.build());
-		pool.addListener(new WorkerPoolListener() {
-			@Override
-			public void workerReady(WorkerReady event) {
-				long now = System.nanoTime();
-				latencies.add(now - Long.parseLong(event.worker().status()));
-				done.countDown();
-			}
+		PoolOptions options = notifying(work, List.of("ready.py")).count(2).limit(1_000_000, Duration.ofSeconds(1))
+			.build();
+		runUntil(options, done, (event, now) -> {
+			latencies.add(now - Long.parseLong(event.worker().status()));
+			done.countDown();
 		});
-		pool.start();
-		try {
-			done.await(5, TimeUnit.MINUTES);
-		}
-		finally {
-			pool.stop();
-		}
 		return "{\"forks\": " + latencies.size() + ", \"readyToRunningUs\": " + summary(latencies, 1000) + "}";
 	}
 
@@ -130,38 +114,22 @@ public final class ChecksBench {
 		CountDownLatch done = new CountDownLatch(hangs);
 		LivenessCheck liveness = watchdog ? LivenessCheck.watchdog(Duration.ofSeconds(1))
 				: LivenessCheck.http("http://127.0.0.1:{PORT}/").timing(Duration.ofSeconds(1), Duration.ofMillis(500), 3);
-		WorkerPoolManager pool = new WorkerPoolManager(PoolOptions.builder(
-				WorkerCommand.exec("python3", List.of("hang.py", stamp.toString())))
-			.count(1)
-			.workingDirectory(work)
+		PoolOptions options = notifying(work, List.of("hang.py", stamp.toString())).count(1)
 			.env(Map.of("PORT", Integer.toString(freePort())))
-			.readiness(ReadinessCheck.sdNotify())
 			.liveness(liveness)
 			.shutdownTimeout(Duration.ofSeconds(1))
-			.output(null)
-			.build());
-		pool.addListener(new WorkerPoolListener() {
-			@Override
-			public void workerReady(WorkerReady event) {
-				long now = System.nanoTime();
-				if (event.worker().restarts() > 0 && done.getCount() > 0) {
-					try {
-						latencies.add(now - Long.parseLong(Files.readString(stamp).trim()));
-					}
-					catch (IOException | NumberFormatException ex) {
-						throw new IllegalStateException(ex);
-					}
-					done.countDown();
+			.build();
+		runUntil(options, done, (event, now) -> {
+			if (event.worker().restarts() > 0 && done.getCount() > 0) {
+				try {
+					latencies.add(now - Long.parseLong(Files.readString(stamp).trim()));
 				}
+				catch (IOException | NumberFormatException ex) {
+					throw new IllegalStateException(ex);
+				}
+				done.countDown();
 			}
 		});
-		pool.start();
-		try {
-			done.await(5, TimeUnit.MINUTES);
-		}
-		finally {
-			pool.stop();
-		}
 		String settings = watchdog ? "\"watchdog-timeout 1s\"" : "\"period 1s, timeout 500ms, failure-threshold 3\"";
 		return "{\"liveness\": " + settings + ", \"hangs\": " + latencies.size() + ", \"hangToReplacementReadyMs\": "
 				+ summary(latencies, 1_000_000) + "}";
@@ -202,6 +170,36 @@ public final class ChecksBench {
 					"{\"workers\": %d, \"allReadyAfterS\": %.1f, \"masterCpuWhileStartingS\": %.2f, "
 							+ "\"windowS\": %.0f, \"masterCpuPercent\": %.2f, \"threads\": %d, \"replaced\": %d}",
 					count, startSeconds, startTicks / 100.0, seconds, ticks / 100.0 / seconds * 100, threads(), failures);
+		}
+		finally {
+			pool.stop();
+		}
+	}
+
+	/** Python workers, silent, ready on {@code READY=1}. */
+	private static PoolOptions.Builder notifying(Path work, List<String> args) {
+		return PoolOptions.builder(WorkerCommand.exec("python3", args))
+			.workingDirectory(work)
+			.readiness(ReadinessCheck.sdNotify())
+			.output(null);
+	}
+
+	/**
+	 * Runs a pool until {@code done} is counted down (at most 5 minutes), then stops it; each
+	 * {@code workerReady} goes to {@code ready} with the time it was called.
+	 */
+	private static void runUntil(PoolOptions options, CountDownLatch done, BiConsumer<WorkerReady, Long> ready)
+			throws InterruptedException {
+		WorkerPoolManager pool = new WorkerPoolManager(options);
+		pool.addListener(new WorkerPoolListener() {
+			@Override
+			public void workerReady(WorkerReady event) {
+				ready.accept(event, System.nanoTime());
+			}
+		});
+		pool.start();
+		try {
+			done.await(5, TimeUnit.MINUTES);
 		}
 		finally {
 			pool.stop();
