@@ -54,13 +54,15 @@ final class ProcessLimits {
 	 * @param workers how many more workers
 	 * @param pidsPerWorker what each costs in pids (its process and the master's threads for it)
 	 * @param launcher the launcher's name, to say where the cost comes from
+	 * @param workerThreads the master's threads that serve the workers already running (the jdk
+	 * launcher's reaper and output threads): not the master's own, so not part of its headroom
 	 * @return why they do not fit, or {@code null} if they do (or there is no {@code /proc})
 	 */
-	static @Nullable Refusal check(long workers, int pidsPerWorker, String launcher) {
+	static @Nullable Refusal check(long workers, int pidsPerWorker, String launcher, long workerThreads) {
 		if (workers <= 0 || !ProcFs.isAvailable()) {
 			return null;
 		}
-		long headroom = headroom(masterThreads());
+		long headroom = headroom(masterThreads() - workerThreads);
 		long needed = workers * pidsPerWorker + headroom;
 		Limit tightest = tightest(read());
 		if (tightest == null || needed <= tightest.free()) {
@@ -341,7 +343,7 @@ final class ProcessLimits {
 		 * and 64 kept for the master's own threads), but pids.max (...) is 1500 with 37 in use}.
 		 */
 		String problem() {
-			return this.workers + " more worker" + ((this.workers == 1) ? "" : "s") + " need " + this.needed
+			return this.workers + " more worker" + ((this.workers == 1) ? " needs " : "s need ") + this.needed
 					+ " pids (" + this.pidsPerWorker + " each with the " + this.launcher + " launcher, and "
 					+ this.headroom + " kept for the master's own threads), but " + this.limit.describe()
 					+ ": at most " + this.fits + " more fit";

@@ -106,7 +106,7 @@ final class WorkerPool {
 		try {
 			launcher = Launchers.create(options, this.checks.output(), poolId, this.sockets);
 			// Before anything is forked, the watchdog included.
-			requireRoom(options.count(), options.count(), launcher);
+			requireRoom(options.count(), options.count(), 0, launcher);
 			this.launcher = launcher;
 		}
 		catch (RuntimeException ex) {
@@ -144,8 +144,9 @@ final class WorkerPool {
 	 * with room left for the master's own threads.
 	 * @throws InvalidPoolOptionException naming {@code count}
 	 */
-	private static void requireRoom(int count, int adding, WorkerLauncher launcher) {
-		ProcessLimits.Refusal refusal = ProcessLimits.check(adding, launcher.pidsPerWorker(), launcher.name());
+	private static void requireRoom(int count, int adding, int alive, WorkerLauncher launcher) {
+		ProcessLimits.Refusal refusal = ProcessLimits.check(adding, launcher.pidsPerWorker(), launcher.name(),
+				(long) alive * (launcher.pidsPerWorker() - 1));
 		if (refusal != null) {
 			throw new InvalidPoolOptionException("count", count, refusal.problem(),
 					"Set {count} to at most " + refusal.fits() + ", or raise " + refusal.limit().name()
@@ -624,7 +625,7 @@ final class WorkerPool {
 			return;
 		}
 		try {
-			requireRoom(count, count - this.slots.alive(), this.launcher);
+			requireRoom(count, count - this.slots.alive(), this.slots.alive(), this.launcher);
 		}
 		catch (InvalidPoolOptionException refused) {
 			result.completeExceptionally(refused);
@@ -679,7 +680,8 @@ final class WorkerPool {
 		this.shortOf = null;
 		int forked = this.slots.below(requested).size();
 		ProcessLimits.Limit limit = ProcessLimits.tightest(ProcessLimits.read());
-		long headroom = ProcessLimits.headroom(ProcessLimits.masterThreads());
+		long headroom = ProcessLimits.headroom(ProcessLimits.masterThreads()
+				- (long) this.slots.alive() * (this.launcher.pidsPerWorker() - 1));
 		// Only a worker's process is sure to be freed at once (the JDK keeps an idle reaper thread).
 		int released = (limit != null && limit.free() < headroom)
 				? (int) Math.min(forked - 1, headroom - limit.free()) : 0;
