@@ -44,6 +44,8 @@ final class Probes implements AutoCloseable {
 		this.executor.setRemoveOnCancelPolicy(true);
 		this.http = HttpClient.newBuilder()
 			.executor(this.executor)
+			// Plain HTTP/1.1, as a kubelet probes: no h2c upgrade offered on every check.
+			.version(HttpClient.Version.HTTP_1_1)
 			.followRedirects(HttpClient.Redirect.NEVER)
 			.connectTimeout(Duration.ofSeconds(5))
 			.build();

@@ -216,10 +216,10 @@ final class WorkerChecks implements AutoCloseable {
 			slot.setProbe(this.pool.schedule(() -> watchdog(slot, id, since), Duration.ofNanos(left)));
 			return;
 		}
-		String reason = "liveness: no WATCHDOG=1 within " + Durations.format(timeout);
+		String failure = "no WATCHDOG=1 within " + Durations.format(timeout);
 		this.report.checkFailed(process.pid(),
-				new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.LIVENESS, reason), 1, 1);
-		checkFailed(slot, id, reason, true);
+				new WorkerCheckFailed(slot.snapshot(), WorkerCheckFailed.Check.LIVENESS, failure), 1, 1);
+		checkFailed(slot, id, "liveness: " + failure, true);
 	}
 
 	/**
