@@ -289,7 +289,11 @@ def section():
                   'Tomcat accept on the inherited socket and says READY over `NOTIFY_SOCKET`, '
                   '`cfork.readiness.type=notify`), `server.shutdown=graceful`, `cfork.shutdown-timeout=30s`; wrk '
                   f"on `{BOOT_PATH}` (a 200 that the shutdown does not turn into a 503, unlike `/actuator/health`, "
-                  'whose readiness goes `OUT_OF_SERVICE` as the context closes). Same columns as above.', '',
+                  'whose readiness goes `OUT_OF_SERVICE` as the context closes). Same columns as above. Before '
+                  "Boot's graceful shutdown, each worker turns keep-alive off, pauses Tomcat's connector, closes its "
+                  'copy of the socket and waits up to 2 s for its connections to close; with Boot\'s graceful '
+                  'shutdown alone, the same command gave 13 failed requests (read) of 105329 with keep-alive and 3 '
+                  '(read) of 82839 with `Connection: close`.', '',
                   '| N | load | failed (requests) | reload time (s) | p99 during reload (ms) | p99 at rest (ms) |',
                   '|---|---|---|---|---|---|']
         for mode in MODES:

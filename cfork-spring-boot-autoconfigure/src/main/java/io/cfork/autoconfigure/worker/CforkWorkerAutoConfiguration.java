@@ -74,8 +74,14 @@ public final class CforkWorkerAutoConfiguration {
 		static class TomcatConfiguration {
 
 			@Bean
-			InheritedSocketTomcatCustomizer cforkInheritedSocketTomcatCustomizer(InheritedSocket socket) {
-				return new InheritedSocketTomcatCustomizer(socket);
+			InheritedSocketTomcatRelease cforkInheritedSocketTomcatRelease() {
+				return new InheritedSocketTomcatRelease();
+			}
+
+			@Bean
+			InheritedSocketTomcatCustomizer cforkInheritedSocketTomcatCustomizer(InheritedSocket socket,
+					InheritedSocketTomcatRelease cforkInheritedSocketTomcatRelease) {
+				return new InheritedSocketTomcatCustomizer(socket, cforkInheritedSocketTomcatRelease);
 			}
 
 		}

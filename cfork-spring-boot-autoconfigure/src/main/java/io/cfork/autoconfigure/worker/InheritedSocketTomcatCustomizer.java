@@ -16,24 +16,28 @@ class InheritedSocketTomcatCustomizer implements WebServerFactoryCustomizer<Conf
 
 	private final InheritedSocket socket;
 
-	InheritedSocketTomcatCustomizer(InheritedSocket socket) {
+	private final InheritedSocketTomcatRelease release;
+
+	InheritedSocketTomcatCustomizer(InheritedSocket socket, InheritedSocketTomcatRelease release) {
 		this.socket = socket;
+		this.release = release;
 	}
 
 	@Override
 	public void customize(ConfigurableTomcatWebServerFactory factory) {
 		this.socket.report("Tomcat");
 		if (this.socket.isAvailable()) {
-			factory.addConnectorCustomizers(InheritedSocketTomcatCustomizer::useInheritedChannel);
+			factory.addConnectorCustomizers(this::useInheritedChannel);
 		}
 	}
 
-	private static void useInheritedChannel(Connector connector) {
+	private void useInheritedChannel(Connector connector) {
 		// The NIO endpoint's property (Tomcat's default connector); the protocol passes it on.
 		if (!connector.setProperty("useInheritedChannel", "true")) {
 			throw new IllegalStateException("Tomcat's " + connector.getProtocolHandlerClassName()
 					+ " cannot accept on an inherited socket (useInheritedChannel): use the NIO connector");
 		}
+		this.release.add(connector);
 	}
 
 	@Override
