@@ -42,6 +42,9 @@ final class PoolReporter {
 
 	private boolean inBurst;
 
+	/** Whether the last launch failure was only counted: its exit line is left out too. */
+	private boolean launchFailureCounted;
+
 	PoolReporter(PoolOptions options, Supervisor supervisor, Listeners listeners, Supplier<PoolSnapshot> published,
 			String threadName) {
 		// The pool's log lines keep the façade's logger name: users configure that one.
@@ -84,6 +87,7 @@ final class PoolReporter {
 	 * @param message why, masked already
 	 */
 	void launchFailed(int index, @Nullable String message) {
+		this.launchFailureCounted = this.inBurst;
 		if (this.inBurst) {
 			this.unloggedFailures++;
 			this.lastFailure = message;
@@ -133,10 +137,17 @@ final class PoolReporter {
 		int index = exited.worker().index();
 		String pid = (exited.pid() != null) ? "pid " + exited.pid() : "never started";
 		String exit = exited.exit().describe();
-		if (outcome.unexpected()) {
+		// A launch failure counted in a burst gets no exit line either: the burst's line counts it.
+		boolean counted = exited.pid() == null && this.launchFailureCounted;
+		if (!outcome.unexpected()) {
+			logger.info("Worker {} ({}) exited with {}; {}", index, pid, exit, outcome.description());
+		}
+		else {
 			error = mask(error);
 			String quoted = (error != null) ? ": " + ControlCharacters.escape(error) : "";
-			logger.warn("Worker {} ({}) exited with {}{}; {}", index, pid, exit, quoted, outcome.description());
+			if (!counted) {
+				logger.warn("Worker {} ({}) exited with {}{}; {}", index, pid, exit, quoted, outcome.description());
+			}
 			if (outcome.youngDeaths() == WorkerSnapshot.CRASH_LOOP_DEATHS) {
 				logger.error("Worker {} is crash-looping: its last {} processes died before they were ready{}. "
 						+ "It keeps being reforked with a growing delay (up to {}); fix the cause and restart it.",
@@ -144,9 +155,6 @@ final class PoolReporter {
 						(error != null) ? "; last error: " + ControlCharacters.escape(error) : "",
 						Durations.format(this.options.backoffMax()));
 			}
-		}
-		else {
-			logger.info("Worker {} ({}) exited with {}; {}", index, pid, exit, outcome.description());
 		}
 		this.supervisor.afterPublish(() -> this.listeners.dispatch((listener) -> listener.workerExited(exited)));
 	}

@@ -82,6 +82,10 @@ class SecretsTests {
 		assertThat(failures.get(0)).startsWith("Worker 0 could not be started: ");
 		assertThat(failures.get(1)).matches("Failed to launch \\d+ more workers in the last 5s: .*");
 		assertThat(Integer.parseInt(failures.get(1).split(" ")[3])).isGreaterThanOrEqualTo(39);
+		assertThat(lines(null, WorkerPoolManager.class.getName()))
+			.filteredOn((line) -> line.contains("exited with launch failure"))
+			.as("exit lines of launch failures: the burst's first only")
+			.hasSize(1);
 		assertThat(lines(null, WorkerPoolManager.class.getName())).noneMatch((line) -> line.contains("dir-s3cr3t-77"));
 	}
 
