@@ -49,9 +49,7 @@ class NotifyTests {
 			time.sleep(3600)
 			""";
 
-	private final List<WorkerExited> exits = new CopyOnWriteArrayList<>();
-
-	private final List<WorkerCheckFailed> failed = new CopyOnWriteArrayList<>();
+	private final RecordingListener events = new RecordingListener();
 
 	private final List<String> output = new CopyOnWriteArrayList<>();
 
@@ -94,9 +92,9 @@ class NotifyTests {
 		assertThat(replaced.lastExit().unexpected()).isTrue();
 		assertThat(replaced.lastExit().signal()).isEqualTo("SIGTERM");
 		assertThat(replaced.lastExit().reason()).isEqualTo("liveness: no WATCHDOG=1 within 500ms");
-		assertThat(this.exits).singleElement()
+		assertThat(this.events.exits).singleElement()
 			.satisfies((exited) -> assertThat(exited.lifetime()).isBetween(Duration.ofMillis(1400), Duration.ofSeconds(10)));
-		assertThat(this.failed).singleElement()
+		assertThat(this.events.failed).singleElement()
 			.satisfies((failure) -> assertThat(failure.check()).isEqualTo(WorkerCheckFailed.Check.LIVENESS));
 		assertThat(socket).doesNotExist();
 		assertThat(replaced.status()).as("the new worker's status").isIn(null, "booting");
@@ -111,7 +109,7 @@ class NotifyTests {
 			.backoff(Duration.ofMillis(100), Duration.ofSeconds(1))
 			.limit(1, Duration.ofMinutes(1)));
 		await().atMost(WAIT).until(() -> this.pool.snapshot().status() == PoolStatus.GAVE_UP);
-		assertThat(this.exits).hasSize(2).allSatisfy((exited) -> {
+		assertThat(this.events.exits).hasSize(2).allSatisfy((exited) -> {
 			assertThat(exited.unexpected()).isTrue();
 			assertThat(exited.exit().reason()).isEqualTo("not ready within 400ms");
 		});
@@ -135,7 +133,7 @@ class NotifyTests {
 		await().atMost(WAIT)
 			.untilAsserted(() -> assertThat(this.pool.snapshot().workers()).extracting(WorkerSnapshot::status)
 				.containsExactly("up via systemd-notify", "up via socat"));
-		assertThat(this.exits).isEmpty();
+		assertThat(this.events.exits).isEmpty();
 	}
 
 	@Test
@@ -153,8 +151,8 @@ class NotifyTests {
 			.refork(false));
 		await().atMost(WAIT).until(() -> this.pool.snapshot().worker(0).orElseThrow().stopping());
 		assertThat(this.pool.snapshot().worker(0).orElseThrow().status()).isEqualTo("draining");
-		await().atMost(WAIT).until(() -> this.exits.size() == 1);
-		assertThat(this.exits.get(0).unexpected()).isTrue();
+		await().atMost(WAIT).until(() -> this.events.exits.size() == 1);
+		assertThat(this.events.exits.get(0).unexpected()).isTrue();
 	}
 
 	@Test
@@ -167,10 +165,10 @@ class NotifyTests {
 		start(WorkerCommand.exec("node", List.of("worker.js")), (options) -> options.count(2)
 			.readiness(ReadinessCheck.ipc())
 			.stopExitCodes(Set.of(0)));
-		await().atMost(WAIT).until(() -> this.exits.size() == 1);
-		assertThat(this.exits.get(0).worker().index()).isEqualTo(1);
-		assertThat(this.exits.get(0).exit().code()).isZero();
-		assertThat(this.exits.get(0).lifetime()).isLessThan(Duration.ofSeconds(5));
+		await().atMost(WAIT).until(() -> this.events.exits.size() == 1);
+		assertThat(this.events.exits.get(0).worker().index()).isEqualTo(1);
+		assertThat(this.events.exits.get(0).exit().code()).isZero();
+		assertThat(this.events.exits.get(0).lifetime()).isLessThan(Duration.ofSeconds(5));
 		WorkerSnapshot stays = await().atMost(WAIT)
 			.until(() -> this.pool.snapshot().worker(0).orElseThrow(), (worker) -> worker.state() == WorkerState.RUNNING);
 		assertThat(stays.readyAt().minusMillis(250)).isAfter(stays.startedAt());
@@ -240,19 +238,7 @@ class NotifyTests {
 			.shutdownTimeout(Duration.ofSeconds(2))
 			.output((index, pid, stream, line) -> this.output.add(line));
 		this.pool = new WorkerPoolManager(customizer.apply(builder).build());
-		this.pool.addListener(new WorkerPoolListener() {
-
-			@Override
-			public void workerCheckFailed(WorkerCheckFailed event) {
-				NotifyTests.this.failed.add(event);
-			}
-
-			@Override
-			public void workerExited(WorkerExited event) {
-				NotifyTests.this.exits.add(event);
-			}
-
-		});
+		this.pool.addListener(this.events);
 		this.pool.start();
 	}
 

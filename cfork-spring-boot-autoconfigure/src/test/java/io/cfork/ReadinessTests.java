@@ -33,11 +33,7 @@ class ReadinessTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
-	private final List<WorkerReady> ready = new CopyOnWriteArrayList<>();
-
-	private final List<WorkerCheckFailed> failed = new CopyOnWriteArrayList<>();
-
-	private final List<WorkerExited> exits = new CopyOnWriteArrayList<>();
+	private final RecordingListener events = new RecordingListener();
 
 	private final List<String> output = new CopyOnWriteArrayList<>();
 
@@ -63,7 +59,7 @@ class ReadinessTests {
 		WorkerSnapshot worker = this.pool.snapshot().worker(0).orElseThrow();
 		assertThat(worker.state()).isEqualTo(WorkerState.RUNNING);
 		assertThat(worker.readyAt()).isAfter(worker.startedAt());
-		assertThat(this.ready).singleElement()
+		assertThat(this.events.ready).singleElement()
 			.satisfies((event) -> assertThat(event.readyTime()).isGreaterThanOrEqualTo(Duration.ofMillis(900)));
 		assertThat(get("http://127.0.0.1:" + port + "/")).isEqualTo(200);
 	}
@@ -94,7 +90,7 @@ class ReadinessTests {
 				(options) -> options.count(2).output(null).readiness(ReadinessCheck.log("started on :\\d+")));
 		assertThat(this.pool.snapshot().ready()).isZero();
 		await().atMost(WAIT).until(() -> this.pool.snapshot().status() == PoolStatus.RUNNING);
-		assertThat(this.ready).hasSize(2);
+		assertThat(this.events.ready).hasSize(2);
 	}
 
 	@Test
@@ -104,14 +100,14 @@ class ReadinessTests {
 			.backoff(Duration.ofMillis(100), Duration.ofSeconds(1))
 			.limit(3, Duration.ofMinutes(1)));
 		await().atMost(WAIT).until(() -> this.pool.snapshot().status() == PoolStatus.GAVE_UP);
-		assertThat(this.exits).hasSize(4).allSatisfy((exited) -> {
+		assertThat(this.events.exits).hasSize(4).allSatisfy((exited) -> {
 			assertThat(exited.unexpected()).isTrue();
 			assertThat(exited.exit().signal()).isEqualTo("SIGTERM");
 			assertThat(exited.exit().reason()).isEqualTo("not ready within 500ms");
 		});
-		assertThat(this.exits.get(2).reforked()).isTrue();
+		assertThat(this.events.exits.get(2).reforked()).isTrue();
 		assertThat(this.pool.snapshot().worker(0).orElseThrow().crashLoop()).isTrue();
-		assertThat(this.failed).hasSize(4)
+		assertThat(this.events.failed).hasSize(4)
 			.allSatisfy((failure) -> assertThat(failure.check()).isEqualTo(WorkerCheckFailed.Check.READINESS));
 	}
 
@@ -160,7 +156,7 @@ class ReadinessTests {
 			assertThat(exit.unexpected()).isTrue();
 			assertThat(exit.reason()).isEqualTo("liveness: 3 failed checks (timed out)");
 		});
-		assertThat(this.failed).filteredOn((failure) -> failure.check() == WorkerCheckFailed.Check.LIVENESS)
+		assertThat(this.events.failed).filteredOn((failure) -> failure.check() == WorkerCheckFailed.Check.LIVENESS)
 			.hasSizeGreaterThanOrEqualTo(3);
 		assertThat(this.output).as("the hung worker's thread dump").anyMatch((line) -> line.startsWith("Full thread dump"))
 			.anyMatch((line) -> line.contains("\"request-handler\""));
@@ -179,11 +175,11 @@ class ReadinessTests {
 			.liveness(LivenessCheck.port(port).timing(Duration.ofMillis(200), Duration.ofMillis(100), 2)));
 		await().atMost(WAIT).until(() -> this.pool.snapshot().status() == PoolStatus.RUNNING);
 		long first = this.pool.snapshot().worker(0).orElseThrow().pid();
-		await().atMost(WAIT).until(() -> this.exits.size() == 1);
-		assertThat(this.exits.get(0).pid()).isEqualTo(first);
-		assertThat(this.exits.get(0).exit().reason()).isEqualTo("liveness: 2 failed checks (not listening on port "
+		await().atMost(WAIT).until(() -> this.events.exits.size() == 1);
+		assertThat(this.events.exits.get(0).pid()).isEqualTo(first);
+		assertThat(this.events.exits.get(0).exit().reason()).isEqualTo("liveness: 2 failed checks (not listening on port "
 				+ port + ")");
-		assertThat(this.exits.get(0).reforked()).isTrue();
+		assertThat(this.events.exits.get(0).reforked()).isTrue();
 	}
 
 	private void node(String script) throws IOException {
@@ -195,24 +191,7 @@ class ReadinessTests {
 			.workingDirectory(this.directory)
 			.output((index, pid, stream, line) -> this.output.add(line));
 		this.pool = new WorkerPoolManager(customizer.apply(builder).build());
-		this.pool.addListener(new WorkerPoolListener() {
-
-			@Override
-			public void workerReady(WorkerReady event) {
-				ReadinessTests.this.ready.add(event);
-			}
-
-			@Override
-			public void workerCheckFailed(WorkerCheckFailed event) {
-				ReadinessTests.this.failed.add(event);
-			}
-
-			@Override
-			public void workerExited(WorkerExited event) {
-				ReadinessTests.this.exits.add(event);
-			}
-
-		});
+		this.pool.addListener(this.events);
 		this.pool.start();
 	}
 
