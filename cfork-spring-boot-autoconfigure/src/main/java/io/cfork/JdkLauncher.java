@@ -8,8 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 import org.jspecify.annotations.Nullable;
@@ -36,6 +40,9 @@ final class JdkLauncher implements WorkerLauncher {
 
 	private static final File DEV_NULL = new File(isWindows() ? "NUL" : "/dev/null");
 
+	/** How often the exit sweep looks for a worker that was reaped with its exit not handed on. */
+	private static final long EXIT_SWEEP_MILLIS = 1000;
+
 	private final List<String> commandLine;
 
 	private final @Nullable File directory;
@@ -49,6 +56,19 @@ final class JdkLauncher implements WorkerLauncher {
 	private final long masterPid = ProcessHandle.current().pid();
 
 	private final String poolId;
+
+	/** The workers whose exit has not been handed on yet, for the exit sweep. */
+	private final Set<JdkWorkerProcess> running = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * Hands on the exits that {@link Process#onExit()} lost. The JDK's reaper thread records an
+	 * exit, but completes {@code onExit()} through an asynchronous step on a thread pool (the
+	 * common {@code ForkJoinPool} on JDK 25): at a limit on threads that pool cannot start a
+	 * thread, and the step fails before the JDK has recorded the exit, or waits, unrun, until
+	 * something else is submitted to it. The stop would then wait for ever for a worker already
+	 * reaped. Its thread is started here, while threads can be had, and kept.
+	 */
+	private final ScheduledThreadPoolExecutor exitSweep;
 
 	JdkLauncher(PoolOptions options, @Nullable WorkerOutput output, String poolId) {
 		this.poolId = poolId;
@@ -78,6 +98,14 @@ final class JdkLauncher implements WorkerLauncher {
 		this.directory = (options.workingDirectory() != null) ? options.workingDirectory().toFile() : null;
 		this.options = options;
 		this.output = output;
+		this.exitSweep = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "cfork-exit-sweep");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.exitSweep.prestartCoreThread();
+		this.exitSweep.scheduleWithFixedDelay(this::sweepExits, EXIT_SWEEP_MILLIS, EXIT_SWEEP_MILLIS,
+				TimeUnit.MILLISECONDS);
 	}
 
 	@Override
@@ -98,13 +126,13 @@ final class JdkLauncher implements WorkerLauncher {
 		}
 		Process process = start(builder, id);
 		if (this.output == null) {
-			return new JdkWorkerProcess(process, null);
+			return new JdkWorkerProcess(process, null, this.running);
 		}
 		try {
 			OutputPump.start(process.getInputStream(), index, process.pid(), WorkerOutput.Stream.STDOUT, this.output);
 			OutputPump stderr = OutputPump.start(process.getErrorStream(), index, process.pid(),
 					WorkerOutput.Stream.STDERR, this.output);
-			return new JdkWorkerProcess(process, stderr);
+			return new JdkWorkerProcess(process, stderr, this.running);
 		}
 		catch (OutOfMemoryError ex) {
 			// No thread for its output: the JDK's reaper, which did start, reaps it once killed.
@@ -125,7 +153,7 @@ final class JdkLauncher implements WorkerLauncher {
 		}
 		catch (IOException ex) {
 			if (ProcessLimitException.isLimit(ex)) {
-				throw new ProcessLimitException(String.valueOf(ex.getMessage()), ex);
+				throw ProcessLimitException.of(ex);
 			}
 			throw ex;
 		}
@@ -157,7 +185,24 @@ final class JdkLauncher implements WorkerLauncher {
 
 	@Override
 	public void close() {
-		// Nothing held: each process's reaper and output threads end with the process and its pipes.
+		// Each process's reaper and output threads end with the process and its pipes.
+		this.exitSweep.shutdownNow();
+	}
+
+	/**
+	 * Hands on the exit of each worker found reaped on two sweeps in a row, which
+	 * {@link Process#onExit()} would have handed on by then had its thread pool run.
+	 */
+	private void sweepExits() {
+		for (JdkWorkerProcess process : this.running) {
+			try {
+				process.sweep();
+			}
+			catch (RuntimeException ex) {
+				// A scheduled task that throws is never run again: log it, sweep on.
+				logger.warn("Could not hand on the exit of worker pid {}", process.pid(), ex);
+			}
+		}
 	}
 
 	static @Nullable String findTool(String name) {
@@ -175,9 +220,27 @@ final class JdkLauncher implements WorkerLauncher {
 	}
 
 	/**
-	 * A {@link Process} seen as a {@link WorkerProcess}.
+	 * A {@link Process} seen as a {@link WorkerProcess}. Its exit is handed on once, by
+	 * {@link Process#onExit()} or, where that was lost, by the launcher's exit sweep.
 	 */
-	private record JdkWorkerProcess(Process process, @Nullable OutputPump stderr) implements WorkerProcess {
+	private static final class JdkWorkerProcess implements WorkerProcess {
+
+		private final Process process;
+
+		private final @Nullable OutputPump stderr;
+
+		private final Set<JdkWorkerProcess> running;
+
+		private final AtomicReference<@Nullable IntConsumer> exitCode = new AtomicReference<>();
+
+		/** Whether the last sweep found it reaped (the sweep's thread only). */
+		private boolean seenReaped;
+
+		JdkWorkerProcess(Process process, @Nullable OutputPump stderr, Set<JdkWorkerProcess> running) {
+			this.process = process;
+			this.stderr = stderr;
+			this.running = running;
+		}
 
 		@Override
 		public long pid() {
@@ -186,6 +249,8 @@ final class JdkLauncher implements WorkerLauncher {
 
 		@Override
 		public void onExit(IntConsumer exitCode) {
+			this.exitCode.set(exitCode);
+			this.running.add(this);
 			// The JDK completes onExit() on its reaper thread: only hand the code on from there. What
 			// the worker printed on stderr before it died is in the pipe: give the pump a moment to
 			// read it, so the exit can quote why the worker died, but never wait on a pipe that a
@@ -196,7 +261,28 @@ final class JdkLauncher implements WorkerLauncher {
 				exited = exited.thenCompose((ignored) -> stderr.finished()
 					.completeOnTimeout(null, STDERR_DRAIN_MILLIS, TimeUnit.MILLISECONDS));
 			}
-			exited.whenComplete((ignored, ex) -> exitCode.accept(this.process.exitValue()));
+			exited.whenComplete((ignored, ex) -> exited());
+		}
+
+		void sweep() {
+			boolean reaped = !this.process.isAlive();
+			if (reaped && this.seenReaped) {
+				exited();
+			}
+			this.seenReaped = reaped;
+		}
+
+		private void exited() {
+			if (this.process.isAlive()) {
+				// onExit() failed without running (its thread pool could not take the step): the
+				// JDK records the exit only after this, and the sweep hands it on.
+				return;
+			}
+			IntConsumer exitCode = this.exitCode.getAndSet(null);
+			if (exitCode != null) {
+				this.running.remove(this);
+				exitCode.accept(this.process.exitValue());
+			}
 		}
 
 		@Override
