@@ -108,13 +108,16 @@ class WorkerPoolManagerTests {
 			assertThat(exit.unexpected()).isTrue();
 		});
 		assertThat(this.pool.snapshot().reforks()).isOne();
-		assertThat(this.exits).singleElement().satisfies((exited) -> {
-			assertThat(exited.pid()).isEqualTo(before.pid());
-			assertThat(exited.reforked()).isTrue();
-		});
-		assertThat(this.forks).last().satisfies((forked) -> {
-			assertThat(forked.cause()).isEqualTo(ForkCause.REFORK);
-			assertThat(forked.reforkLatency()).isNotNull().isLessThan(WAIT);
+		// Listeners hear of the refork once the snapshot that shows it is published.
+		await().atMost(WAIT).untilAsserted(() -> {
+			assertThat(this.exits).singleElement().satisfies((exited) -> {
+				assertThat(exited.pid()).isEqualTo(before.pid());
+				assertThat(exited.reforked()).isTrue();
+			});
+			assertThat(this.forks).last().satisfies((forked) -> {
+				assertThat(forked.cause()).isEqualTo(ForkCause.REFORK);
+				assertThat(forked.reforkLatency()).isNotNull().isLessThan(WAIT);
+			});
 		});
 		assertThat(this.pool.snapshot().worker(0).orElseThrow().pid()).isEqualTo(untouched);
 	}
