@@ -251,7 +251,7 @@ final class JdkLauncher implements WorkerLauncher {
 		public void onExit(IntConsumer exitCode) {
 			this.exitCode.set(exitCode);
 			this.running.add(this);
-			// The JDK completes onExit() on its reaper thread: only hand the code on from there. What
+			// The JDK completes onExit() from its reaper thread: only hand the code on from there. What
 			// the worker printed on stderr before it died is in the pipe: give the pump a moment to
 			// read it, so the exit can quote why the worker died, but never wait on a pipe that a
 			// grandchild keeps open.
