@@ -1,52 +1,22 @@
 package io.cfork;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledOnOs;
-import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
- * A master under a pid limit, as containers have: a cgroup of the {@code pids} controller of its
- * own, with a low {@code pids.max}. A start or scale that cannot fit is refused up front naming the
- * limit; one that fails part-way keeps what it forked, and the master still stops on SIGTERM,
- * leaving nothing.
+ * A master under a cgroup's {@code pids.max}, as containers have: a cgroup of the {@code pids}
+ * controller of its own.
  */
-@EnabledOnOs(OS.LINUX)
-class PidLimitTests {
-
-	private static final Duration WAIT = Duration.ofSeconds(30);
+class PidLimitTests extends LimitedMasterTests {
 
 	private @Nullable Path cgroup;
-
-	private @Nullable Process master;
-
-	private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-	private @Nullable Writer commands;
 
 	@BeforeEach
 	void createCgroup() throws IOException {
@@ -60,129 +30,33 @@ class PidLimitTests {
 		this.cgroup = Files.createDirectory(pids.resolve("cfork-test-" + UUID.randomUUID()));
 	}
 
-	@AfterEach
-	void removeCgroup() throws Exception {
-		if (this.master != null) {
-			this.master.destroyForcibly().waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
-		}
+	@Override
+	void nothingLeft() throws IOException {
 		if (this.cgroup != null) {
-			// Whatever is left would be a failure of the test; kill it so the next test starts clean.
-			await().atMost(WAIT).until(() -> {
-				members().forEach((pid) -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-				return members().isEmpty();
-			});
 			Files.delete(this.cgroup);
 		}
 	}
 
-	@ParameterizedTest
-	@EnumSource(value = Launcher.class, names = { "NATIVE", "JDK" })
-	void aStartThatCannotFitIsRefusedUpFront(Launcher launcher) throws Exception {
-		setMax(300);
-		startMaster(400, launcher, "sleep", "600");
-		String refused = awaitLine("REFUSED");
-		assertThat(refused).contains("'count' (400)", "400 more workers need", "pids.max", "is 300",
-				"kept for the master's own threads", "Set count to at most");
-		assertThat(this.master.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-		assertThat(this.master.exitValue()).isEqualTo(2);
-		assertThat(members()).as("nothing was forked").isEmpty();
-	}
-
-	@ParameterizedTest
-	@EnumSource(value = Launcher.class, names = { "NATIVE", "JDK" })
-	void aScaleThatCannotFitIsRefusedUpFrontAndTheMasterStops(Launcher launcher) throws Exception {
-		setMax(300);
-		startMaster(2, launcher, "sleep", "600");
-		assertThat(awaitLine("STARTED")).isEqualTo("STARTED 2 2");
-		command("scale 400");
-		assertThat(awaitLine("FAILED")).startsWith("FAILED InvalidPoolOptionException 2 ")
-			.contains("398 more workers need", "pids.max", "is 300");
-		command("scale 3");
-		assertThat(awaitLine("SCALED")).isEqualTo("SCALED 3 3");
-		stopMasterAndCheckNothingLeft();
-	}
-
-	@ParameterizedTest
-	@EnumSource(value = Launcher.class, names = { "NATIVE", "JDK" })
-	void aScaleThatFailsPartWayKeepsWhatItForkedAndTheMasterStillStops(Launcher launcher) throws Exception {
-		setMax(400);
-		// Each worker takes five pids, where the pool counts one: the check lets the scale through,
-		// the cgroup fills up part-way. On the jdk launcher the failure may come after the spawn
-		// (no thread for the process's reaper): that process must be found by its mark too, since
-		// nothing may be left in the cgroup once the master stopped.
-		startMaster(1, launcher, "sh", "-c",
-				"sleep 601 & sleep 602 & sleep 603 & sleep 604 & exec sleep 600");
-		assertThat(awaitLine("STARTED")).isEqualTo("STARTED 1 1");
-		// Within what the check allows for the launcher (one pid a worker for native, two for jdk).
-		int count = (launcher == Launcher.JDK) ? 150 : 200;
-		command("scale " + count);
-		String failed = awaitLine("FAILED");
-		assertThat(failed).startsWith("FAILED ScaleIncompleteException ")
-			.contains("of " + count + " workers, then worker", "desired is now")
-			.containsAnyOf("Resource temporarily unavailable", "unable to create native thread")
-			.doesNotContain("Spawn helper");
-		int desired = Integer.parseInt(failed.split(" ")[2]);
-		assertThat(desired).isBetween(1, count - 1);
-		assertThat(failed).contains("desired is now " + desired);
-		stopMasterAndCheckNothingLeft();
-	}
-
-	private void stopMasterAndCheckNothingLeft() throws Exception {
-		this.master.destroy();
-		assertThat(this.master.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the master exits on SIGTERM").isTrue();
-		await().atMost(WAIT).untilAsserted(() -> assertThat(members()).as("processes left in the cgroup").isEmpty());
-	}
-
-	private void startMaster(int count, Launcher launcher, String... command) throws IOException {
-		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		List<String> line = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
-				this.cgroup.resolve("cgroup.procs").toString(), java, "-Xss256k", "-cp",
-				System.getProperty("java.class.path"), LimitedMaster.class.getName(), Integer.toString(count),
-				launcher.name()));
-		line.addAll(List.of(command));
-		this.master = new ProcessBuilder(line).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-		this.commands = new OutputStreamWriter(this.master.getOutputStream(), StandardCharsets.UTF_8);
-		BufferedReader out = new BufferedReader(
-				new InputStreamReader(this.master.getInputStream(), StandardCharsets.UTF_8));
-		Thread reader = new Thread(() -> {
-			try {
-				for (String read = out.readLine(); read != null; read = out.readLine()) {
-					this.lines.add(read);
-				}
-			}
-			catch (IOException ex) {
-				// The master is gone.
-			}
-		}, "limited-master-stdout");
-		reader.setDaemon(true);
-		reader.start();
-	}
-
-	private void command(String command) throws IOException {
-		this.commands.write(command + "\n");
-		this.commands.flush();
-	}
-
-	private String awaitLine(String prefix) throws InterruptedException {
-		long deadline = System.nanoTime() + WAIT.toNanos();
-		while (System.nanoTime() < deadline) {
-			String line = this.lines.poll(100, TimeUnit.MILLISECONDS);
-			if (line != null && line.startsWith(prefix)) {
-				return line;
-			}
-		}
-		throw new AssertionError("the master printed no " + prefix + " line within " + WAIT);
-	}
-
-	private void setMax(int max) throws IOException {
+	@Override
+	List<String> confine(int max) throws IOException {
 		Files.writeString(this.cgroup.resolve("pids.max"), Integer.toString(max));
+		return List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", this.cgroup.resolve("cgroup.procs").toString());
 	}
 
-	private List<Long> members() throws IOException {
+	@Override
+	List<Long> members() throws IOException {
+		if (this.cgroup == null) {
+			return List.of();
+		}
 		return Files.readAllLines(this.cgroup.resolve("cgroup.procs")).stream()
 			.filter((line) -> !line.isBlank())
 			.map(Long::parseLong)
 			.toList();
+	}
+
+	@Override
+	String limitName() {
+		return "pids.max";
 	}
 
 	/**
