@@ -62,8 +62,9 @@ final class LeftoverReaper implements AutoCloseable {
 			thread.setDaemon(true);
 			return thread;
 		});
-		this.executor.setKeepAliveTime(10, TimeUnit.SECONDS);
-		this.executor.allowCoreThreadTimeOut(true);
+		// Started now and kept: a thread created on demand would be refused, inside the supervisor's
+		// task, just when workers die for want of pids.
+		this.executor.prestartCoreThread();
 	}
 
 	/**
