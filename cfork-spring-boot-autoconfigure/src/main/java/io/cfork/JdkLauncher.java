@@ -6,6 +6,7 @@ import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -57,6 +58,9 @@ final class JdkLauncher implements WorkerLauncher {
 
 	private final String poolId;
 
+	/** What a worker's process is called by the kernel at each exec of its launch. */
+	private final Set<String> processNames;
+
 	/** The workers whose exit has not been handed on yet, for the exit sweep. */
 	private final Set<JdkWorkerProcess> running = ConcurrentHashMap.newKeySet();
 
@@ -82,18 +86,25 @@ final class JdkLauncher implements WorkerLauncher {
 					+ "what a worker leaves behind when it exits is not killed");
 		}
 		List<String> line = new ArrayList<>();
+		Set<String> names = new HashSet<>();
 		if (setpriv != null) {
 			line.addAll(List.of(setpriv, "--pdeathsig", "KILL", "--"));
+			names.add(processName(setpriv));
 		}
 		if (setsid != null) {
 			line.add(setsid);
+			names.add(processName(setsid));
 		}
 		if (options.liveness().type() == LivenessCheck.Type.WATCHDOG) {
 			// WATCHDOG_PID is the worker's own pid, which exists only once it is spawned.
-			line.addAll(WorkerEnvironment.ownPidStep(false, true, false));
+			List<String> step = WorkerEnvironment.ownPidStep(false, true, false);
+			line.addAll(step);
+			names.add(processName(step.get(0)));
 		}
 		line.addAll(options.command().commandLine());
+		names.add(processName(options.command().commandLine().get(0)));
 		this.commandLine = List.copyOf(line);
+		this.processNames = Set.copyOf(names);
 		this.ownSession = setsid != null;
 		this.directory = (options.workingDirectory() != null) ? options.workingDirectory().toFile() : null;
 		this.options = options;
@@ -104,6 +115,7 @@ final class JdkLauncher implements WorkerLauncher {
 			return thread;
 		});
 		this.exitSweep.prestartCoreThread();
+		warmUpJna();
 		this.exitSweep.scheduleWithFixedDelay(this::sweepExits, EXIT_SWEEP_MILLIS, EXIT_SWEEP_MILLIS,
 				TimeUnit.MILLISECONDS);
 	}
@@ -145,9 +157,11 @@ final class JdkLauncher implements WorkerLauncher {
 	/**
 	 * Starts the process. {@link ProcessBuilder#start()} may fail after the process was spawned: a
 	 * reaper thread that cannot be created throws {@link OutOfMemoryError} with the process running
-	 * and its pid lost. That process is found by its mark, killed and reaped here.
+	 * and its pid lost. That process is found by its mark, killed and reaped here, or reaped if it
+	 * has died already.
 	 */
 	private Process start(ProcessBuilder builder, long id) throws IOException {
+		long started = System.nanoTime();
 		try {
 			return builder.start();
 		}
@@ -158,7 +172,16 @@ final class JdkLauncher implements WorkerLauncher {
 			throw ex;
 		}
 		catch (OutOfMemoryError ex) {
-			String lost = LostProcesses.killAndReap(this.poolId, id);
+			Set<Long> known = new HashSet<>();
+			this.running.forEach((process) -> known.add(process.pid()));
+			String lost;
+			try {
+				lost = LostProcesses.killAndReap(this.poolId, id, ProcFs.ticksAt(started) - 1, known,
+						this.processNames);
+			}
+			catch (RuntimeException | LinkageError | OutOfMemoryError looking) {
+				lost = "could not look for the process it had spawned: " + looking;
+			}
 			throw new ProcessLimitException("ProcessBuilder.start failed: " + ex.getMessage()
 					+ ((lost != null) ? "; " + lost : ""), ex);
 		}
@@ -203,6 +226,28 @@ final class JdkLauncher implements WorkerLauncher {
 				logger.warn("Could not hand on the exit of worker pid {}", process.pid(), ex);
 			}
 		}
+	}
+
+	/**
+	 * Loads JNA now, if it is on the class path, for {@link LostProcesses} to reap with: loading it
+	 * starts a thread, which is refused at the limit that makes a launch fail after its spawn.
+	 */
+	private static void warmUpJna() {
+		try {
+			LinuxLibc.getpid();
+		}
+		catch (LinkageError ex) {
+			// No JNA: a lost process is still killed by its mark, and reaped when the master exits.
+		}
+	}
+
+	/**
+	 * The name the kernel gives a process that execs this program: its file name, cut to 15
+	 * characters ({@code /proc/<pid>/stat}'s {@code comm}).
+	 */
+	static String processName(String program) {
+		String name = Path.of(program).getFileName().toString();
+		return (name.length() > 15) ? name.substring(0, 15) : name;
 	}
 
 	static @Nullable String findTool(String name) {

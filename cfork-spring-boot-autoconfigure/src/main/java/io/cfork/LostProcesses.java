@@ -3,6 +3,7 @@ package io.cfork;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
@@ -11,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  * Finds a worker process whose launch failed after it was spawned, by its mark, and kills and
  * reaps it. {@link ProcessBuilder#start()} can throw once the process runs (no thread left for the
  * JDK's reaper): the JDK then holds no handle on it, so it would run untracked and end a zombie.
- * Runs on the thread that launched it, without starting a thread.
+ * One that already died has no environment left to tell it by: a zombie child of the master that
+ * the failed launch started, under a name of the launch's, is reaped. Runs on the thread that
+ * launched it, without starting a thread.
  */
 final class LostProcesses {
 
@@ -21,18 +24,35 @@ final class LostProcesses {
 	}
 
 	/**
-	 * Kills and reaps the processes carrying a worker's mark.
+	 * Kills and reaps the processes carrying a worker's mark, and reaps the launch's process if it
+	 * has died already.
 	 * @param poolId the pool's {@code CFORK_POOL_ID}
 	 * @param id the worker's {@code CFORK_WORKER_ID}
+	 * @param sinceTicks when the failed launch began, in ticks since boot
+	 * @param known the pids of the master's children the launcher still tracks
+	 * @param names what the launch's process may be called, as the kernel names processes (at most
+	 * 15 characters): the programs it execs in turn
 	 * @return what was done, for the launch error, or {@code null} if none was found
 	 */
-	static @Nullable String killAndReap(String poolId, long id) {
+	static @Nullable String killAndReap(String poolId, long id, long sinceTicks, Set<Long> known, Set<String> names) {
 		if (!ProcFs.isAvailable()) {
 			return null;
 		}
 		long self = ProcessHandle.current().pid();
 		List<String> mark = List.of(WorkerEnvironment.POOL_ID + "=" + poolId, WorkerEnvironment.WORKER_ID + "=" + id);
 		List<String> done = new ArrayList<>();
+		killMarked(self, mark, done);
+		for (long pid : ProcFs.pids()) {
+			ProcFs.Stat stat = (pid != self && !known.contains(pid)) ? ProcFs.stat(pid) : null;
+			if (stat != null && stat.state() == 'Z' && stat.parent() == self && stat.startTicks() >= sinceTicks
+					&& names.contains(stat.name())) {
+				done.add("pid " + pid + (reap(pid) ? " had exited, reaped" : " had exited, not reaped"));
+			}
+		}
+		return done.isEmpty() ? null : "the process it had spawned: " + String.join(", ", done);
+	}
+
+	private static void killMarked(long self, List<String> mark, List<String> done) {
 		for (long pid : ProcFs.pids()) {
 			ProcFs.Stat before = (pid != self) ? ProcFs.stat(pid) : null;
 			if (before == null || !ProcFs.environmentHolds(pid, mark)) {
@@ -44,11 +64,10 @@ final class LostProcesses {
 			}
 			Optional<ProcessHandle> process = ProcessHandle.of(pid);
 			process.ifPresent(ProcessHandle::destroyForcibly);
-			boolean child = process.flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) == self;
-			done.add("pid " + pid + (child ? (reap(pid) ? " killed and reaped" : " killed, not reaped")
-					: " killed"));
+			boolean child = before.parent() == self;
+			done.add("pid " + pid + " found by its mark, " + (child ? (reap(pid) ? "killed and reaped" : "killed, not reaped")
+					: "killed"));
 		}
-		return done.isEmpty() ? null : "the process it had spawned, found by its mark: " + String.join(", ", done);
 	}
 
 	/**

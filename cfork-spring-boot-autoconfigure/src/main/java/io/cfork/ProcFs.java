@@ -75,7 +75,7 @@ final class ProcFs {
 	}
 
 	/**
-	 * A process's state, session and start time, from {@code /proc/<pid>/stat}.
+	 * A process's name, state, parent, session and start time, from {@code /proc/<pid>/stat}.
 	 * @param pid the process
 	 * @return what it says, or {@code null} if the process is gone
 	 */
@@ -83,8 +83,10 @@ final class ProcFs {
 		try {
 			String stat = new String(Files.readAllBytes(PROC.resolve(pid + "/stat")), StandardCharsets.UTF_8);
 			// The command name is in parentheses and may itself hold spaces and parentheses.
-			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 21);
-			return new Stat(fields[0].charAt(0), Long.parseLong(fields[3]), Long.parseLong(fields[19]));
+			int close = stat.lastIndexOf(')');
+			String[] fields = stat.substring(close + 2).split(" ", 21);
+			return new Stat(stat.substring(stat.indexOf('(') + 1, close), fields[0].charAt(0), Long.parseLong(fields[1]),
+					Long.parseLong(fields[3]), Long.parseLong(fields[19]));
 		}
 		catch (IOException | RuntimeException ex) {
 			return null;
@@ -128,11 +130,13 @@ final class ProcFs {
 	/**
 	 * What {@code /proc/<pid>/stat} says.
 	 *
+	 * @param name its command name, as the kernel keeps it (at most 15 characters)
 	 * @param state the state letter ({@code R}, {@code S}, {@code T} stopped, {@code Z} zombie, ...)
+	 * @param parent its parent's pid
 	 * @param session the session id
 	 * @param startTicks when the process started, in ticks since boot
 	 */
-	record Stat(char state, long session, long startTicks) {
+	record Stat(String name, char state, long parent, long session, long startTicks) {
 	}
 
 	/**
