@@ -65,8 +65,8 @@ final class LostProcesses {
 			Optional<ProcessHandle> process = ProcessHandle.of(pid);
 			process.ifPresent(ProcessHandle::destroyForcibly);
 			boolean child = before.parent() == self;
-			done.add("pid " + pid + " found by its mark, " + (child ? (reap(pid) ? "killed and reaped" : "killed, not reaped")
-					: "killed"));
+			String what = !child ? "killed" : (reap(pid) ? "killed and reaped" : "killed, not reaped");
+			done.add("pid " + pid + " found by its mark, " + what);
 		}
 	}
 

@@ -85,8 +85,8 @@ final class ProcFs {
 			// The command name is in parentheses and may itself hold spaces and parentheses.
 			int close = stat.lastIndexOf(')');
 			String[] fields = stat.substring(close + 2).split(" ", 21);
-			return new Stat(stat.substring(stat.indexOf('(') + 1, close), fields[0].charAt(0), Long.parseLong(fields[1]),
-					Long.parseLong(fields[3]), Long.parseLong(fields[19]));
+			return new Stat(stat.substring(stat.indexOf('(') + 1, close), fields[0].charAt(0),
+					Long.parseLong(fields[1]), Long.parseLong(fields[3]), Long.parseLong(fields[19]));
 		}
 		catch (IOException | RuntimeException ex) {
 			return null;

@@ -62,8 +62,9 @@ class LostProcessesTests {
 		int otherWorker = spawnMarked(this.poolId, 8);
 		int otherPool = spawnMarked(UUID.randomUUID().toString(), 7);
 		assertThat(LostProcesses.killAndReap(this.poolId, 7, this.since, Set.of(), NAMES)).isNull();
-		assertThat(ProcessHandle.of(otherWorker)).hasValueSatisfying((process) -> assertThat(process.isAlive()).isTrue());
-		assertThat(ProcessHandle.of(otherPool)).hasValueSatisfying((process) -> assertThat(process.isAlive()).isTrue());
+		for (int spared : List.of(otherWorker, otherPool)) {
+			assertThat(ProcessHandle.of(spared)).hasValueSatisfying((process) -> assertThat(process.isAlive()).isTrue());
+		}
 	}
 
 	@Test
