@@ -50,11 +50,7 @@ class LostProcessesTests {
 
 	@Test
 	void aChildCarryingTheWorkersMarkIsKilledAndReaped() {
-		int pid = spawnMarked(this.poolId, 7);
-		String done = LostProcesses.killAndReap(this.poolId, 7, this.since, Set.of(), NAMES);
-		assertThat(done).isEqualTo("the process it had spawned: pid " + pid + " found by its mark, killed and reaped");
-		this.spawned.remove((Integer) pid);
-		assertThat(Path.of("/proc/" + pid)).as("neither running nor a zombie").doesNotExist();
+		assertLookingFinds(spawnMarked(this.poolId, 7), "found by its mark, killed and reaped");
 	}
 
 	@Test
@@ -69,11 +65,7 @@ class LostProcessesTests {
 
 	@Test
 	void aChildThatDiedBeforeItWasLookedForIsReaped() {
-		int pid = spawnZombie();
-		String done = LostProcesses.killAndReap(this.poolId, 7, this.since, Set.of(), NAMES);
-		assertThat(done).isEqualTo("the process it had spawned: pid " + pid + " had exited, reaped");
-		this.spawned.remove((Integer) pid);
-		assertThat(Path.of("/proc/" + pid)).as("no zombie").doesNotExist();
+		assertLookingFinds(spawnZombie(), "had exited, reaped");
 	}
 
 	@Test
@@ -90,6 +82,17 @@ class LostProcessesTests {
 			.isNull();
 		assertThat(ProcFs.stat(tracked)).as("still a zombie, for its owner to reap").isNotNull()
 			.satisfies((stat) -> assertThat(stat.state()).isEqualTo('Z'));
+	}
+
+	/**
+	 * Looks for worker 7's lost process, and checks that the one found is gone, neither running
+	 * nor a zombie.
+	 */
+	private void assertLookingFinds(int pid, String done) {
+		assertThat(LostProcesses.killAndReap(this.poolId, 7, this.since, Set.of(), NAMES))
+			.isEqualTo("the process it had spawned: pid " + pid + " " + done);
+		this.spawned.remove((Integer) pid);
+		assertThat(Path.of("/proc/" + pid)).as("neither running nor a zombie").doesNotExist();
 	}
 
 	/**
