@@ -115,9 +115,9 @@ final class JdkLauncher implements WorkerLauncher {
 			return thread;
 		});
 		this.exitSweep.prestartCoreThread();
-		warmUpJna();
 		this.exitSweep.scheduleWithFixedDelay(this::sweepExits, EXIT_SWEEP_MILLIS, EXIT_SWEEP_MILLIS,
 				TimeUnit.MILLISECONDS);
+		warmUpJna();
 	}
 
 	@Override
