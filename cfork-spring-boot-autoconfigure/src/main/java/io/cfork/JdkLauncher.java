@@ -233,6 +233,9 @@ final class JdkLauncher implements WorkerLauncher {
 	 * starts a thread, which is refused at the limit that makes a launch fail after its spawn.
 	 */
 	private static void warmUpJna() {
+		if (!ProcFs.isAvailable()) {
+			return; // LostProcesses looks for nothing without /proc
+		}
 		try {
 			LinuxLibc.getpid();
 		}
@@ -245,7 +248,7 @@ final class JdkLauncher implements WorkerLauncher {
 	 * The name the kernel gives a process that execs this program: its file name, cut to 15
 	 * characters ({@code /proc/<pid>/stat}'s {@code comm}).
 	 */
-	static String processName(String program) {
+	private static String processName(String program) {
 		String name = Path.of(program).getFileName().toString();
 		return (name.length() > 15) ? name.substring(0, 15) : name;
 	}

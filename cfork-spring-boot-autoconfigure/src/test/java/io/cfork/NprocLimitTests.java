@@ -22,7 +22,7 @@ class NprocLimitTests extends LimitedMasterTests {
 	private static final long USER = 61_234;
 
 	@BeforeEach
-	void noProcessOfTheUser() throws IOException {
+	void noProcessOfTheUser() {
 		if (realUser(ProcessHandle.current().pid()) != 0) {
 			String reason = "NprocLimitTests cannot run here: starting the master as another user needs root";
 			System.err.println("WARNING: " + reason);
